@@ -4,6 +4,7 @@ pub mod chord;
 pub mod interval;
 pub mod pitch;
 pub mod scale;
+pub mod symbol;
 
 pub use chord::Quality;
 pub use interval::Interval;

@@ -1,0 +1,352 @@
+//! A MIDI file as training material: which parts are melody and chords (and why),
+//! the bars, and the grammar tokens of each bar.
+
+use crate::grammar::{Token, encode_measure};
+use crate::midi::{MidiError, MidiFile, Part};
+use crate::score::{Beats, ChordEvent, Element, ElementKind, Measure, Window, beats, build_part, group_measures};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// SHA-256 of `original_metheny.mid`, the reference's training file.
+pub const REFERENCE_SHA256: &str = "0da8322ceab36b036682b5ece0c315193f7b701a3340a0ca5a523b107c6f428d";
+/// The reference's melody: track 11, "Guitar" (music21 part 5).
+pub const REFERENCE_MELODY_TRACK: usize = 11;
+/// The reference's chord source: track 6, "Piano" (music21 part 0).
+pub const REFERENCE_CHORD_TRACK: usize = 6;
+/// The reference's window of the solo, offsets 476..=548 in quarter notes (bars 120–137).
+pub const REFERENCE_WINDOW: (i64, i64) = (476, 548);
+
+/// Why a corpus could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorpusError {
+    /// The MIDI layer refused the file.
+    #[error(transparent)]
+    Midi(#[from] MidiError),
+    /// The file parsed but holds no notes.
+    #[error("the file contains no notes")]
+    NoNotes,
+    /// A melody and a chord part are needed.
+    #[error("only one part has notes ({0}); Improv needs a melody track and a chord track")]
+    OnlyOnePart(String),
+    /// A selector matched no part.
+    #[error("no track matches {selector:?} (tracks with notes: {available})")]
+    NoSuchTrack {
+        /// What the user asked for.
+        selector: String,
+        /// The parts that exist.
+        available: String,
+    },
+    /// A selector matched several parts.
+    #[error("{selector:?} matches several parts ({matches}); name one as TRACK:CHANNEL")]
+    Ambiguous {
+        /// What the user asked for.
+        selector: String,
+        /// The parts it matched.
+        matches: String,
+    },
+    /// Melody and chords were the same part.
+    #[error("the melody and chord tracks must differ (both are {0})")]
+    SameTrack(String),
+    /// No bar of the melody has a chord to relate it to.
+    #[error("no bar of the melody ({melody}) has a chord from {chords} to relate it to")]
+    NoMeasures {
+        /// Melody part label.
+        melody: String,
+        /// Chord part label.
+        chords: String,
+    },
+}
+
+/// How to build a corpus; every field may be left to the automatic choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorpusOptions {
+    /// Melody track: index, `TRACK:CHANNEL`, or name.
+    pub melody: Option<String>,
+    /// Chord track: index, `TRACK:CHANNEL`, or name.
+    pub chords: Option<String>,
+    /// Only elements starting inside this window are used.
+    pub window: Option<Window>,
+}
+
+/// A part chosen for a role, with the reason shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Chosen {
+    /// Index into [`Corpus::parts`].
+    pub part: usize,
+    /// Readable label of the part.
+    pub label: String,
+    /// Why it was chosen.
+    pub reason: String,
+}
+
+/// Per-part facts used for the automatic choice and the summary.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PartSummary {
+    /// Readable label.
+    pub label: String,
+    /// MIDI track index.
+    pub track: usize,
+    /// MIDI channel, 1-based as musicians count.
+    pub channel: u8,
+    /// Notes in the part.
+    pub notes: usize,
+    /// Chords after music21's 6-tick grouping.
+    pub chords: usize,
+    /// Share of notes that sound alone (0..1).
+    pub monophony: f64,
+    /// Mean MIDI key.
+    pub mean_key: f64,
+    /// True on the General MIDI drum channel.
+    pub drums: bool,
+}
+
+/// A MIDI file turned into grammar tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Corpus {
+    /// SHA-256 of the file bytes, hex.
+    pub sha256: String,
+    /// True if this is the reference's training file.
+    pub is_reference: bool,
+    /// SMF format (0, 1, 2).
+    pub format: u8,
+    /// Ticks per quarter note.
+    pub ticks_per_quarter: u16,
+    /// Quarter notes per bar.
+    pub beats_per_bar: Beats,
+    /// Initial tempo.
+    pub bpm: f64,
+    /// Every part with notes.
+    pub parts: Vec<PartSummary>,
+    /// The melody part.
+    pub melody: Chosen,
+    /// The chord part.
+    pub chords: Chosen,
+    /// The window applied, if any.
+    pub window: Option<Window>,
+    /// Bars of melody with their chords.
+    pub measures: Vec<Measure>,
+    /// Tokens of each bar.
+    pub grammars: Vec<Vec<Token>>,
+}
+
+impl Corpus {
+    /// Reads a file and builds its corpus.
+    pub fn from_path(path: &Path, options: &CorpusOptions) -> Result<Self, CorpusError> {
+        if path.is_dir() {
+            return Err(MidiError::NotAFile.into());
+        }
+        let bytes = std::fs::read(path).map_err(|e| MidiError::Io(e.kind().to_string()))?;
+        Self::from_bytes(&bytes, options)
+    }
+
+    /// Builds a corpus from SMF bytes. The reference file (recognised by its hash)
+    /// gets the reference's tracks and window unless the options say otherwise.
+    pub fn from_bytes(bytes: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
+        let sha256 = hex(&Sha256::digest(bytes));
+        let file = MidiFile::parse(bytes)?;
+        if file.parts.is_empty() {
+            return Err(CorpusError::NoNotes);
+        }
+        let is_reference = sha256 == REFERENCE_SHA256;
+        let split = file.has_split_tracks();
+        let scores: Vec<_> = file.parts.iter().map(|p| build_part(&p.notes, file.ticks_per_quarter)).collect();
+        let parts: Vec<PartSummary> = file
+            .parts
+            .iter()
+            .zip(&scores)
+            .map(|(p, s)| summarize(p, s.flattened().as_slice(), split, file.ticks_per_quarter))
+            .collect();
+        if parts.len() < 2 {
+            return Err(CorpusError::OnlyOnePart(parts[0].label.clone()));
+        }
+        let mut window = options.window;
+        let mut melody_sel = options.melody.clone();
+        let mut chords_sel = options.chords.clone();
+        let reference_note = "the reference's choice for original_metheny.mid";
+        if is_reference {
+            if melody_sel.is_none() && chords_sel.is_none() && window.is_none() {
+                window = Some(Window {
+                    start: beats(REFERENCE_WINDOW.0, 1),
+                    end: beats(REFERENCE_WINDOW.1, 1),
+                });
+            }
+            melody_sel.get_or_insert(REFERENCE_MELODY_TRACK.to_string());
+            chords_sel.get_or_insert(REFERENCE_CHORD_TRACK.to_string());
+        }
+        let given_reason = |from_user: bool| {
+            if from_user { "chosen on the command line".to_string() } else { reference_note.to_string() }
+        };
+        let melody = match &melody_sel {
+            Some(s) => {
+                let part = select(&file.parts, &parts, s)?;
+                Chosen { part, label: parts[part].label.clone(), reason: given_reason(options.melody.is_some()) }
+            }
+            None => auto_melody(&parts, chords_sel.as_deref().and_then(|s| select(&file.parts, &parts, s).ok())),
+        };
+        let chords = match &chords_sel {
+            Some(s) => {
+                let part = select(&file.parts, &parts, s)?;
+                Chosen { part, label: parts[part].label.clone(), reason: given_reason(options.chords.is_some()) }
+            }
+            None => auto_chords(&parts, melody.part),
+        };
+        if melody.part == chords.part {
+            return Err(CorpusError::SameTrack(melody.label));
+        }
+        let melody_elements = scores[melody.part].flattened();
+        let chord_elements = scores[chords.part].flattened();
+        let chord_events = chord_events(&chord_elements, parts[chords.part].chords == 0);
+        let beats_per_bar = file.beats_per_bar();
+        let measures = group_measures(&melody_elements, &chord_events, beats_per_bar, window);
+        if measures.is_empty() {
+            return Err(CorpusError::NoMeasures { melody: melody.label, chords: chords.label });
+        }
+        let grammars = measures.iter().map(encode_measure).collect();
+        Ok(Self {
+            sha256,
+            is_reference,
+            format: file.format,
+            ticks_per_quarter: file.ticks_per_quarter,
+            beats_per_bar,
+            bpm: file.initial_bpm(),
+            parts,
+            melody,
+            chords,
+            window,
+            measures,
+            grammars,
+        })
+    }
+
+    /// Each bar's tokens joined by spaces, as the reference's `abstract_grammars`.
+    pub fn grammar_strings(&self) -> Vec<String> {
+        self.grammars
+            .iter()
+            .map(|g| g.iter().map(Token::to_string).collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// All tokens in order: the training corpus.
+    pub fn tokens(&self) -> Vec<String> {
+        self.grammars.iter().flatten().map(Token::to_string).collect()
+    }
+}
+
+/// The chords of the chord part. As in the reference, single notes are dropped —
+/// unless the part never plays a chord, when each note stands for its own chord.
+fn chord_events(elements: &[Element], notes_as_chords: bool) -> Vec<ChordEvent> {
+    elements
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ElementKind::Chord { keys } => Some(keys.clone()),
+            ElementKind::Note { key, .. } if notes_as_chords => Some(vec![*key]),
+            _ => None,
+        }
+        .map(|keys| ChordEvent { offset: e.offset, duration: e.duration, keys }))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Notes that start while another note of the part sounds (or together with one)
+/// are not alone.
+fn monophony(notes: &[crate::midi::RawNote], tol: u64) -> f64 {
+    if notes.is_empty() {
+        return 0.0;
+    }
+    let mut alone = 0usize;
+    let mut max_off = 0u64;
+    for (i, n) in notes.iter().enumerate() {
+        let overlaps_before = i > 0 && max_off > n.on + tol;
+        let starts_with_next = notes.get(i + 1).is_some_and(|m| m.on <= n.on + tol);
+        let starts_with_prev = i > 0 && notes[i - 1].on + tol >= n.on;
+        if !overlaps_before && !starts_with_next && !starts_with_prev {
+            alone += 1;
+        }
+        max_off = max_off.max(n.off);
+    }
+    alone as f64 / notes.len() as f64
+}
+
+fn summarize(p: &Part, flat: &[Element], split: bool, tpq: u16) -> PartSummary {
+    let chords = flat.iter().filter(|e| matches!(e.kind, ElementKind::Chord { .. })).count();
+    let mean_key = p.notes.iter().map(|n| n.key as f64).sum::<f64>() / p.notes.len().max(1) as f64;
+    PartSummary {
+        label: p.label(split),
+        track: p.track,
+        channel: p.channel + 1,
+        notes: p.notes.len(),
+        chords,
+        monophony: monophony(&p.notes, (tpq / 16) as u64),
+        mean_key,
+        drums: p.is_drums(),
+    }
+}
+
+/// Resolves a selector: a track index, `TRACK:CHANNEL`, or a (case-insensitive) name.
+fn select(raw: &[Part], parts: &[PartSummary], selector: &str) -> Result<usize, CorpusError> {
+    let available = || parts.iter().map(|p| p.label.clone()).collect::<Vec<_>>().join(", ");
+    let s = selector.trim();
+    let found: Vec<usize> = if let Some((t, c)) = s.split_once(':') {
+        match (t.trim().parse::<usize>(), c.trim().parse::<u8>()) {
+            (Ok(t), Ok(c)) => (0..raw.len()).filter(|&i| raw[i].track == t && raw[i].channel + 1 == c).collect(),
+            _ => Vec::new(),
+        }
+    } else if let Ok(t) = s.parse::<usize>() {
+        (0..raw.len()).filter(|&i| raw[i].track == t).collect()
+    } else {
+        let lower = s.to_lowercase();
+        let name = |i: usize| raw[i].name.as_deref().unwrap_or("").to_lowercase();
+        let exact: Vec<usize> = (0..raw.len()).filter(|&i| name(i) == lower).collect();
+        if exact.is_empty() { (0..raw.len()).filter(|&i| !lower.is_empty() && name(i).contains(&lower)).collect() } else { exact }
+    };
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(CorpusError::NoSuchTrack { selector: selector.to_string(), available: available() }),
+        many => Err(CorpusError::Ambiguous {
+            selector: selector.to_string(),
+            matches: many.iter().map(|&i| parts[i].label.clone()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// Share of single notes above which a part counts as a melody line.
+const MELODIC_MONOPHONY: f64 = 0.75;
+
+/// The melody: the highest (by mean key) of the mostly monophonic, non-drum parts.
+fn auto_melody(parts: &[PartSummary], exclude: Option<usize>) -> Chosen {
+    let usable: Vec<usize> = (0..parts.len()).filter(|&i| !parts[i].drums && Some(i) != exclude).collect();
+    let usable = if usable.is_empty() { (0..parts.len()).filter(|&i| Some(i) != exclude).collect() } else { usable };
+    let mono: Vec<usize> = usable.iter().copied().filter(|&i| parts[i].monophony >= MELODIC_MONOPHONY).collect();
+    let (pool, why) = if mono.is_empty() {
+        (usable, "no part is mostly single notes; highest register of all parts")
+    } else {
+        (mono, "highest register among the mostly single-note parts")
+    };
+    let best = pool
+        .into_iter()
+        .max_by(|&a, &b| parts[a].mean_key.total_cmp(&parts[b].mean_key))
+        .unwrap_or(0);
+    let p = &parts[best];
+    Chosen {
+        part: best,
+        label: p.label.clone(),
+        reason: format!("{why} (mean key {:.1}, {:.0}% single notes)", p.mean_key, p.monophony * 100.0),
+    }
+}
+
+/// The chords: the non-drum part with the most chords; failing that, the busiest one.
+fn auto_chords(parts: &[PartSummary], melody: usize) -> Chosen {
+    let usable: Vec<usize> = (0..parts.len()).filter(|&i| i != melody && !parts[i].drums).collect();
+    let usable = if usable.is_empty() { (0..parts.len()).filter(|&i| i != melody).collect() } else { usable };
+    let best = usable.iter().copied().max_by_key(|&i| (parts[i].chords, parts[i].notes)).unwrap_or(0);
+    let p = &parts[best];
+    let reason = if p.chords > 0 {
+        format!("most simultaneous-note chords ({} chords)", p.chords)
+    } else {
+        format!("no part plays chords: the busiest other part ({} notes), each note taken as a one-note chord", p.notes)
+    };
+    Chosen { part: best, label: p.label.clone(), reason }
+}

@@ -1,0 +1,27 @@
+//! MIDI in and out with `midly`.
+
+mod read;
+mod write;
+
+pub use read::{MidiFile, Part, RawNote, TempoChange, TimeSignature};
+pub use write::{Conductor, NoteOut, TrackOut, WRITE_TPQ, write_smf};
+
+/// Why a MIDI file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MidiError {
+    /// The path names a directory.
+    #[error("is a directory, not a MIDI file")]
+    NotAFile,
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Io(String),
+    /// The file is empty.
+    #[error("empty file (0 bytes)")]
+    Empty,
+    /// The bytes are not a valid Standard MIDI File.
+    #[error("not a valid MIDI file: {0}")]
+    Parse(String),
+    /// SMPTE timecode timing has no beats to quantise against.
+    #[error("uses SMPTE timecode timing, which has no beats; only metrical (ticks per quarter) files are supported")]
+    Timecode,
+}

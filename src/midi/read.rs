@@ -1,0 +1,235 @@
+//! Reading a Standard MIDI File into parts of paired notes, with tempo and meter.
+
+use midly::{MetaMessage, MidiMessage, Smf, Timing, TrackEventKind};
+use std::path::Path;
+
+use super::MidiError;
+
+/// One sounding note: a note-on paired with its note-off, in ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawNote {
+    /// Absolute tick of the note-on.
+    pub on: u64,
+    /// Absolute tick of the matching note-off.
+    pub off: u64,
+    /// MIDI key number.
+    pub key: u8,
+    /// Note-on velocity (1..=127).
+    pub velocity: u8,
+}
+
+/// The notes of one channel of one track — music21's "part" for files whose
+/// tracks hold one channel each; a type-0 file splits into one part per channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// Index of the MIDI track the notes come from.
+    pub track: usize,
+    /// MIDI channel 0..=15 (9 is General MIDI percussion).
+    pub channel: u8,
+    /// The track's name, if it has one.
+    pub name: Option<String>,
+    /// The first program change on this channel, if any.
+    pub program: Option<u8>,
+    /// Paired notes in note-on order.
+    pub notes: Vec<RawNote>,
+}
+
+impl Part {
+    /// True for the General MIDI drum channel.
+    pub fn is_drums(&self) -> bool {
+        self.channel == 9
+    }
+
+    /// A short label: `track 11 "Guitar"` (with `ch N` when the track is split).
+    pub fn label(&self, split: bool) -> String {
+        let mut s = format!("track {}", self.track);
+        if split {
+            s.push_str(&format!(" ch {}", self.channel + 1));
+        }
+        if let Some(n) = &self.name {
+            s.push_str(&format!(" \"{n}\""));
+        }
+        s
+    }
+}
+
+/// A tempo change: from `tick` on, a quarter note lasts `micros_per_quarter` µs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TempoChange {
+    /// Absolute tick.
+    pub tick: u64,
+    /// Microseconds per quarter note.
+    pub micros_per_quarter: u32,
+}
+
+/// A time-signature event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeSignature {
+    /// Absolute tick.
+    pub tick: u64,
+    /// Beats per bar.
+    pub numerator: u8,
+    /// Beat unit as a power of two (2 = quarter).
+    pub denominator_pow2: u8,
+}
+
+/// A parsed MIDI file: its parts and its conductor information.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MidiFile {
+    /// SMF format: 0, 1 or 2.
+    pub format: u8,
+    /// Number of tracks in the file (with or without notes).
+    pub track_count: usize,
+    /// Ticks per quarter note.
+    pub ticks_per_quarter: u16,
+    /// Parts with at least one note, in track then channel order.
+    pub parts: Vec<Part>,
+    /// Tempo changes in tick order (empty: 120 BPM).
+    pub tempos: Vec<TempoChange>,
+    /// Time signatures in tick order (empty: 4/4).
+    pub time_signatures: Vec<TimeSignature>,
+}
+
+/// A note-on waiting for its note-off.
+struct Pending {
+    on: u64,
+    key: u8,
+    channel: u8,
+    velocity: u8,
+    slot: usize,
+}
+
+impl MidiFile {
+    /// Reads and parses a file.
+    pub fn read(path: &Path) -> Result<Self, MidiError> {
+        if path.is_dir() {
+            return Err(MidiError::NotAFile);
+        }
+        let bytes = std::fs::read(path).map_err(|e| MidiError::Io(e.kind().to_string()))?;
+        Self::parse(&bytes)
+    }
+
+    /// Parses SMF bytes: any ticks-per-quarter, running status, note-on with
+    /// velocity 0 as note-off. Each note-on pairs with the first later unmatched
+    /// note-off of the same key and channel; a note-on never closed is dropped.
+    pub fn parse(bytes: &[u8]) -> Result<Self, MidiError> {
+        if bytes.is_empty() {
+            return Err(MidiError::Empty);
+        }
+        let smf = Smf::parse(bytes).map_err(|e| MidiError::Parse(e.to_string()))?;
+        let tpq = match smf.header.timing {
+            Timing::Metrical(t) if t.as_int() > 0 => t.as_int(),
+            Timing::Metrical(_) => return Err(MidiError::Parse("zero ticks per quarter note".into())),
+            Timing::Timecode(..) => return Err(MidiError::Timecode),
+        };
+        let format = match smf.header.format {
+            midly::Format::SingleTrack => 0,
+            midly::Format::Parallel => 1,
+            midly::Format::Sequential => 2,
+        };
+        let mut parts = Vec::new();
+        let mut tempos = Vec::new();
+        let mut time_signatures = Vec::new();
+        for (index, track) in smf.tracks.iter().enumerate() {
+            let mut tick = 0u64;
+            let mut name = None;
+            let mut programs: [Option<u8>; 16] = [None; 16];
+            // Notes per channel, in note-on order; `None` until the note-off arrives.
+            let mut notes: [Vec<Option<RawNote>>; 16] = Default::default();
+            let mut pending: Vec<Pending> = Vec::new();
+            for event in track {
+                tick += event.delta.as_int() as u64;
+                match event.kind {
+                    TrackEventKind::Midi { channel, message } => {
+                        let ch = channel.as_int();
+                        match message {
+                            MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
+                                let slot = notes[ch as usize].len();
+                                notes[ch as usize].push(None);
+                                pending.push(Pending {
+                                    on: tick,
+                                    key: key.as_int(),
+                                    channel: ch,
+                                    velocity: vel.as_int(),
+                                    slot,
+                                });
+                            }
+                            MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
+                                let k = key.as_int();
+                                if let Some(i) = pending.iter().position(|p| p.key == k && p.channel == ch) {
+                                    let p = pending.remove(i);
+                                    notes[ch as usize][p.slot] = Some(RawNote {
+                                        on: p.on,
+                                        off: tick,
+                                        key: p.key,
+                                        velocity: p.velocity,
+                                    });
+                                }
+                            }
+                            MidiMessage::ProgramChange { program } => {
+                                programs[ch as usize].get_or_insert(program.as_int());
+                            }
+                            _ => {}
+                        }
+                    }
+                    TrackEventKind::Meta(MetaMessage::TrackName(n)) if name.is_none() => {
+                        let n = String::from_utf8_lossy(n).trim().to_string();
+                        if !n.is_empty() {
+                            name = Some(n);
+                        }
+                    }
+                    TrackEventKind::Meta(MetaMessage::Tempo(t)) if t.as_int() > 0 => {
+                        tempos.push(TempoChange { tick, micros_per_quarter: t.as_int() });
+                    }
+                    TrackEventKind::Meta(MetaMessage::TimeSignature(num, den, _, _)) if num > 0 && den < 8 => {
+                        time_signatures.push(TimeSignature { tick, numerator: num, denominator_pow2: den });
+                    }
+                    _ => {}
+                }
+            }
+            for (ch, list) in notes.into_iter().enumerate() {
+                let list: Vec<RawNote> = list.into_iter().flatten().collect();
+                if !list.is_empty() {
+                    parts.push(Part {
+                        track: index,
+                        channel: ch as u8,
+                        name: name.clone(),
+                        program: programs[ch],
+                        notes: list,
+                    });
+                }
+            }
+        }
+        tempos.sort_by_key(|t| t.tick);
+        time_signatures.sort_by_key(|t| t.tick);
+        Ok(Self {
+            format,
+            track_count: smf.tracks.len(),
+            ticks_per_quarter: tpq,
+            parts,
+            tempos,
+            time_signatures,
+        })
+    }
+
+    /// True if some track's notes span several channels (type 0 files).
+    pub fn has_split_tracks(&self) -> bool {
+        self.parts.windows(2).any(|w| w[0].track == w[1].track)
+    }
+
+    /// Quarter notes per bar from the first time signature (4 when there is none).
+    pub fn beats_per_bar(&self) -> num_rational::Ratio<i64> {
+        match self.time_signatures.first() {
+            Some(ts) => num_rational::Ratio::new(ts.numerator as i64 * 4, 1i64 << ts.denominator_pow2),
+            None => num_rational::Ratio::from_integer(4),
+        }
+    }
+
+    /// Tempo at the start in beats per minute (120 when the file sets none).
+    pub fn initial_bpm(&self) -> f64 {
+        self.tempos
+            .first()
+            .filter(|t| t.tick == 0)
+            .map_or(120.0, |t| 60_000_000.0 / t.micros_per_quarter as f64)
+    }
+}

@@ -1,0 +1,73 @@
+//! The reference's score model: notes and chords at exact rational offsets,
+//! quantised and split into voices as music21 6 does on MIDI import (spec §a).
+
+mod measures;
+mod quantize;
+mod voices;
+
+pub use measures::{Measure, Window, group_measures};
+pub use quantize::quantize;
+pub use voices::{PartScore, build_part};
+
+use num_rational::Ratio;
+
+/// Time in quarter notes, exact.
+pub type Beats = Ratio<i64>;
+
+/// Builds a `Beats` value `n/d`.
+pub fn beats(n: i64, d: i64) -> Beats {
+    Ratio::new(n, d)
+}
+
+/// What sounds (or not) at an offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ElementKind {
+    /// A single note.
+    Note {
+        /// MIDI key.
+        key: u8,
+        /// Velocity of the note-on.
+        velocity: u8,
+    },
+    /// Notes grouped as one chord: the starting note first, then the others in note-on order.
+    Chord {
+        /// MIDI keys in stored order.
+        keys: Vec<u8>,
+    },
+    /// Silence filling a gap in a voice.
+    Rest,
+}
+
+/// A note, chord or rest with its quantised offset and length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// Onset in quarter notes from the start of the file.
+    pub offset: Beats,
+    /// Length in quarter notes.
+    pub duration: Beats,
+    /// What it is.
+    pub kind: ElementKind,
+}
+
+impl Element {
+    /// Offset + duration.
+    pub fn end(&self) -> Beats {
+        self.offset + self.duration
+    }
+
+    /// True for rests.
+    pub fn is_rest(&self) -> bool {
+        matches!(self.kind, ElementKind::Rest)
+    }
+}
+
+/// A chord as the grammar sees it: where it starts and its pitches in stored order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChordEvent {
+    /// Onset in quarter notes (absolute, or relative to a bar where stated).
+    pub offset: Beats,
+    /// Length in quarter notes.
+    pub duration: Beats,
+    /// MIDI keys in stored order (the order matters for the reference's random choices).
+    pub keys: Vec<u8>,
+}

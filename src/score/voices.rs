@@ -1,0 +1,146 @@
+//! From paired MIDI notes to music21 6's part: chord grouping, quantisation,
+//! first-fit voices and rest filling (spec §a.2).
+
+use super::{Beats, Element, ElementKind, quantize};
+use crate::midi::RawNote;
+use num_rational::Ratio;
+
+/// Notes whose starts (and ends) lie within `ticks_per_quarter / 16` ticks form a
+/// chord (music21's tolerance: 6 ticks at 96 per quarter).
+pub const CHORD_TOLERANCE_DIVISOR: u64 = 16;
+
+/// A part after import: one list per voice, in voice order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartScore {
+    /// Voices; a part that needs none has exactly one.
+    pub voices: Vec<Vec<Element>>,
+}
+
+impl PartScore {
+    /// All voices merged by offset; at equal offsets earlier voices come first.
+    pub fn flattened(&self) -> Vec<Element> {
+        let mut all: Vec<Element> = self.voices.iter().flatten().cloned().collect();
+        all.sort_by_key(|e| e.offset);
+        all
+    }
+}
+
+fn quantized_length(on: u64, off: u64, tpq: i64) -> Beats {
+    let raw = Ratio::new((off - on) as i64, tpq);
+    let q = quantize(raw);
+    if q == Ratio::from_integer(0) && raw > Ratio::from_integer(0) {
+        Ratio::new(1, 4)
+    } else {
+        q
+    }
+}
+
+/// Adds a rest for every gap (from 0, between elements) and, if `up_to` lies past
+/// the voice's end, one more up to it.
+fn fill_rests(voice: &mut Vec<Element>, up_to: Option<Beats>) {
+    let mut out = Vec::with_capacity(voice.len() * 2);
+    let mut end = Ratio::from_integer(0);
+    for e in voice.drain(..) {
+        if e.offset > end {
+            out.push(Element { offset: end, duration: e.offset - end, kind: ElementKind::Rest });
+        }
+        end = end.max(e.end());
+        out.push(e);
+    }
+    if let Some(up_to) = up_to.filter(|&u| u > end) {
+        out.push(Element { offset: end, duration: up_to - end, kind: ElementKind::Rest });
+    }
+    *voice = out;
+}
+
+fn voice_end(voice: &[Element]) -> Beats {
+    voice.iter().map(Element::end).max().unwrap_or_default()
+}
+
+/// Builds a part from notes in note-on order, as music21 6's MIDI import does.
+pub fn build_part(notes: &[RawNote], ticks_per_quarter: u16) -> PartScore {
+    let tpq = ticks_per_quarter as i64;
+    let tol = (ticks_per_quarter as u64 / CHORD_TOLERANCE_DIVISOR) as i64;
+    let mut gathered = vec![false; notes.len()];
+    let mut voices_required = false;
+    let mut elements = Vec::with_capacity(notes.len());
+    for (i, first) in notes.iter().enumerate() {
+        if gathered[i] {
+            continue;
+        }
+        let mut keys = vec![first.key];
+        for (j, other) in notes.iter().enumerate().skip(i + 1) {
+            if (other.on as i64 - first.on as i64).abs() > tol {
+                break;
+            }
+            if (other.off as i64 - first.off as i64).abs() <= tol {
+                keys.push(other.key);
+                gathered[j] = true;
+            } else {
+                voices_required = true;
+            }
+        }
+        let kind = if keys.len() > 1 {
+            ElementKind::Chord { keys }
+        } else {
+            ElementKind::Note { key: first.key, velocity: first.velocity }
+        };
+        elements.push(Element {
+            offset: quantize(Ratio::new(first.on as i64, tpq)),
+            duration: quantized_length(first.on, first.off, tpq),
+            kind,
+        });
+    }
+    elements.sort_by_key(|e| e.offset);
+    if !voices_required {
+        fill_rests(&mut elements, None);
+        return PartScore { voices: vec![elements] };
+    }
+    let mut voices: Vec<Vec<Element>> = Vec::new();
+    for e in elements {
+        match voices.iter_mut().find(|v| voice_end(v) <= e.offset) {
+            Some(v) => v.push(e),
+            None => voices.push(vec![e]),
+        }
+    }
+    // Before voice k joins, voices 1..k-1 get their gaps and a top-up to their
+    // common end; the last voice never gets rests (spec §a.2.4, corrected).
+    for k in 1..voices.len() {
+        let up_to = voices[..k].iter().map(|v| voice_end(v)).max();
+        for v in &mut voices[..k] {
+            fill_rests(v, up_to);
+        }
+    }
+    PartScore { voices }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::beats;
+
+    fn n(on: u64, off: u64, key: u8) -> RawNote {
+        RawNote { on, off, key, velocity: 90 }
+    }
+
+    #[test]
+    fn chord_grouping_and_rests() {
+        // A chord of two notes (ends within 6 ticks), then a gap, then a note.
+        let p = build_part(&[n(0, 96, 60), n(3, 100, 64), n(192, 288, 67)], 96);
+        assert_eq!(p.voices.len(), 1);
+        let v = &p.voices[0];
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].kind, ElementKind::Chord { keys: vec![60, 64] });
+        assert_eq!((v[1].offset, v[1].duration, v[1].is_rest()), (beats(1, 1), beats(1, 1), true));
+    }
+
+    #[test]
+    fn same_start_different_end_needs_voices() {
+        let p = build_part(&[n(0, 384, 48), n(0, 96, 72), n(96, 192, 74), n(480, 576, 76)], 96);
+        assert_eq!(p.voices.len(), 2);
+        // Voice 1: 48 (0–4), rest, 76; voice 2 bare notes 72, 74.
+        let v1: Vec<bool> = p.voices[0].iter().map(Element::is_rest).collect();
+        assert_eq!(v1, [false, true, false]);
+        assert!(p.voices[1].iter().all(|e| !e.is_rest()));
+    }
+}
