@@ -1,12 +1,20 @@
 //! The reference's musical grammar: encoding bars as tokens, the vocabulary, and
 //! decoding tokens back to notes.
 
+mod choice;
+mod decode;
 mod encode;
 mod harmony;
+mod post;
 mod token;
 mod vocab;
 
+pub use choice::{Choice, Chooser, PythonRandom, RngChooser};
+pub use decode::{
+    DEFAULT_REGISTER, DecodeOptions, Decoder, Mode, Placed, REFERENCE_PREFIX, ReferenceTrace, decode, decode_reference,
+};
 pub use encode::{classify, encode_measure};
-pub use harmony::Harmony;
+pub use harmony::{Harmony, MAX_CHORD_TONES};
+pub use post::{clean_up_notes, prune_notes};
 pub use token::{NoteType, Token, TokenError};
 pub use vocab::Vocabulary;

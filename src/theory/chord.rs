@@ -35,24 +35,28 @@ impl Quality {
 const THIRD_STACK: [i32; 6] = [2, 4, 6, 1, 3, 5];
 
 /// The pitches with distinct letters, first occurrence kept (music21 drops the
-/// later of two pitches that share a letter before looking for the root).
-fn distinct_letters(pitches: &[Pitch]) -> Vec<Pitch> {
-    let mut out: Vec<Pitch> = Vec::with_capacity(pitches.len());
+/// later of two pitches that share a letter before looking for the root), sorted
+/// by letter. Fixed-size: no allocation, so the plugin may call it live.
+fn distinct_letters(pitches: &[Pitch]) -> ([Pitch; 7], usize) {
+    let mut by_step: [Option<Pitch>; 7] = [None; 7];
     for &p in pitches {
-        if !out.iter().any(|q| q.name.step == p.name.step) {
-            out.push(p);
-        }
+        by_step[p.name.step as usize].get_or_insert(p);
     }
-    out
+    let mut out = [Pitch::from_midi(0); 7];
+    let mut n = 0;
+    for p in by_step.into_iter().flatten() {
+        out[n] = p;
+        n += 1;
+    }
+    (out, n)
 }
 
 /// music21 6's root finder: a pitch from which every other letter is a chain of
 /// thirds; otherwise the pitch whose stacked thirds (3rd, 5th, 7th, …, weighted
 /// 1, ½, ¼, …) are most present. Returns `None` for an empty chord.
 pub fn root(pitches: &[Pitch]) -> Option<Pitch> {
-    let mut letters = distinct_letters(pitches);
-    letters.sort_by_key(|p| p.name.step);
-    let n = letters.len();
+    let (letters, n) = distinct_letters(pitches);
+    let letters = &letters[..n];
     if n <= 1 {
         return letters.first().copied();
     }

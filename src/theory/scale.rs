@@ -76,16 +76,13 @@ pub fn hexatonic_blues_pitches(tonic: Pitch, blue_note: bool) -> Vec<Pitch> {
 
 /// Picks the tonic whose scale holds the most distinct chord pitch classes; ties go to
 /// the higher tonic, and exact enharmonic ties to the later-listed (flat) spelling.
-/// `scale_pcs` gives the pitch classes of the scale on a candidate tonic.
-pub fn derive_tonic(chord_pcs: &[i32], scale_pcs: impl Fn(Pitch) -> Vec<i32>) -> Pitch {
-    let mut distinct: Vec<i32> = chord_pcs.iter().map(|p| p.rem_euclid(12)).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut best: Option<((usize, i32), Pitch)> = None;
+/// Both sides are pitch-class bit masks (bit k = pitch class k); `scale_pcs` gives
+/// the mask of the scale on a candidate tonic.
+pub fn derive_tonic(chord_pcs: u16, scale_pcs: impl Fn(Pitch) -> u16) -> Pitch {
+    let mut best: Option<((u32, i32), Pitch)> = None;
     for name in TONIC_CANDIDATES {
         let tonic = Pitch::new(name, CANDIDATE_OCTAVE);
-        let pcs = scale_pcs(tonic);
-        let score = distinct.iter().filter(|pc| pcs.contains(pc)).count();
+        let score = (chord_pcs & scale_pcs(tonic)).count_ones();
         let key = (score, tonic.ps());
         // `>=`: a stable ascending sort, reversed, puts the later of equal keys first.
         if best.is_none_or(|(k, _)| key >= k) {
@@ -95,26 +92,31 @@ pub fn derive_tonic(chord_pcs: &[i32], scale_pcs: impl Fn(Pitch) -> Vec<i32>) ->
     best.map(|(_, t)| t).expect("15 candidates")
 }
 
-/// The scale of `kind` that best fits a chord, as music21's `derive` finds it.
-pub fn derive(kind: ScaleKind, chord_pcs: &[i32]) -> [Pitch; 8] {
-    let tonic = derive_tonic(chord_pcs, |t| {
-        diatonic_pitches(kind, t).iter().map(|p| p.name.pc()).collect()
-    });
+/// The pitch-class mask of a list of pitches.
+pub fn pc_mask(pitches: &[Pitch]) -> u16 {
+    pitches.iter().fold(0, |m, p| m | 1 << p.name.pc())
+}
+
+/// The scale of `kind` that best fits a chord (pitch-class mask), as music21's `derive` finds it.
+pub fn derive(kind: ScaleKind, chord_pcs: u16) -> [Pitch; 8] {
+    let tonic = derive_tonic(chord_pcs, |t| pc_mask(&diatonic_pitches(kind, t)));
     diatonic_pitches(kind, tonic)
 }
 
-/// The hexatonic blues scale fitting a chord by the same rule (music21's weighted
-/// network differs on some chords; see the module docs of `grammar::decode`).
-pub fn derive_blues(chord_pcs: &[i32], blue_note: bool) -> Vec<Pitch> {
-    let tonic = derive_tonic(chord_pcs, |t| {
-        hexatonic_blues_pitches(t, true).iter().map(|p| p.name.pc()).collect()
-    });
+/// The hexatonic blues scale fitting a chord by the same rule. music21's weighted
+/// network disagrees on some chords; only the reference decoder uses this scale.
+pub fn derive_blues(chord_pcs: u16, blue_note: bool) -> Vec<Pitch> {
+    let tonic = derive_tonic(chord_pcs, |t| pc_mask(&hexatonic_blues_pitches(t, true)));
     hexatonic_blues_pitches(tonic, blue_note)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mask(pcs: &[i32]) -> u16 {
+        pcs.iter().fold(0, |m, p| m | 1 << p)
+    }
 
     fn names(ps: &[Pitch]) -> Vec<String> {
         ps.iter().map(|p| p.to_string()).collect()
@@ -137,13 +139,13 @@ mod tests {
     #[test]
     fn derive_prefers_higher_and_flat_tonic() {
         // An F major triad fits C, F and B- major; the highest tonic wins.
-        let s = derive(ScaleKind::Major, &[5, 9, 0]);
+        let s = derive(ScaleKind::Major, mask(&[5, 9, 0]));
         assert_eq!(s[0].to_string(), "B-4");
         // D- major fits C#/D-, F#, G#: G# (there is no A- candidate) is highest.
-        let s = derive(ScaleKind::Major, &[1, 5, 8]);
+        let s = derive(ScaleKind::Major, mask(&[1, 5, 8]));
         assert_eq!(s[0].to_string(), "G#4");
         // The C#/D- tie goes to the later-listed D-.
-        let s = derive(ScaleKind::Major, &[1, 3, 5, 6, 8, 10, 0]);
+        let s = derive(ScaleKind::Major, mask(&[1, 3, 5, 6, 8, 10, 0]));
         assert_eq!(s[0].to_string(), "D-4");
     }
 }
