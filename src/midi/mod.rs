@@ -21,6 +21,9 @@ pub enum MidiError {
     /// The bytes are not a valid Standard MIDI File.
     #[error("not a valid MIDI file: {0}")]
     Parse(String),
+    /// The file ends inside a chunk.
+    #[error("truncated file: {0}")]
+    Truncated(String),
     /// SMPTE timecode timing has no beats to quantise against.
     #[error("uses SMPTE timecode timing, which has no beats; only metrical (ticks per quarter) files are supported")]
     Timecode,

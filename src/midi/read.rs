@@ -99,6 +99,34 @@ struct Pending {
     slot: usize,
 }
 
+/// Walks the chunk headers: the file must start with `MThd` and every chunk must
+/// fit in the bytes that are there (midly would otherwise accept a cut-off last track).
+fn check_chunks(bytes: &[u8]) -> Result<(), MidiError> {
+    if bytes.len() < 14 || &bytes[..4] != b"MThd" {
+        return Err(MidiError::Parse("no MThd header (this is not a Standard MIDI File)".into()));
+    }
+    let declared = u16::from_be_bytes([bytes[10], bytes[11]]) as usize;
+    let mut at = 0usize;
+    let mut index = 0usize;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]) as usize;
+        let end = at + 8 + len;
+        if end > bytes.len() {
+            return Err(MidiError::Truncated(format!(
+                "chunk {index} declares {len} bytes but only {} remain",
+                bytes.len() - at - 8
+            )));
+        }
+        at = end;
+        index += 1;
+    }
+    // The header chunk is chunk 0; tracks follow.
+    if index < declared + 1 {
+        return Err(MidiError::Truncated(format!("the header declares {declared} tracks but {} are present", index.saturating_sub(1))));
+    }
+    Ok(())
+}
+
 impl MidiFile {
     /// Reads and parses a file.
     pub fn read(path: &Path) -> Result<Self, MidiError> {
@@ -116,6 +144,7 @@ impl MidiFile {
         if bytes.is_empty() {
             return Err(MidiError::Empty);
         }
+        check_chunks(bytes)?;
         let smf = Smf::parse(bytes).map_err(|e| MidiError::Parse(e.to_string()))?;
         let tpq = match smf.header.timing {
             Timing::Metrical(t) if t.as_int() > 0 => t.as_int(),

@@ -1,0 +1,34 @@
+//! `improv`: the command-line face of Improv.
+
+mod corpus_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Improv: an LSTM that improvises jazz lines over chords.
+#[derive(Parser)]
+#[command(name = "improv", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summarise what Improv learns from a MIDI file: tracks, bars, chords, tokens.
+    Corpus(corpus_cmd::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Corpus(args) => corpus_cmd::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("improv: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
