@@ -3,7 +3,9 @@
 
 use crate::grammar::{Token, encode_measure};
 use crate::midi::{MidiError, MidiFile, Part};
-use crate::score::{Beats, ChordEvent, Element, ElementKind, Measure, Window, beats, build_part, group_measures};
+use crate::score::{
+    Beats, ChordEvent, Element, ElementKind, Measure, Window, beats, build_part, count_chords, group_measures,
+};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -149,13 +151,7 @@ impl Corpus {
         }
         let is_reference = sha256 == REFERENCE_SHA256;
         let split = file.has_split_tracks();
-        let scores: Vec<_> = file.parts.iter().map(|p| build_part(&p.notes, file.ticks_per_quarter)).collect();
-        let parts: Vec<PartSummary> = file
-            .parts
-            .iter()
-            .zip(&scores)
-            .map(|(p, s)| summarize(p, s.flattened().as_slice(), split, file.ticks_per_quarter))
-            .collect();
+        let parts: Vec<PartSummary> = file.parts.iter().map(|p| summarize(p, split, file.ticks_per_quarter)).collect();
         if parts.len() < 2 {
             return Err(CorpusError::OnlyOnePart(parts[0].label.clone()));
         }
@@ -165,10 +161,7 @@ impl Corpus {
         let reference_note = "the reference's choice for original_metheny.mid";
         if is_reference {
             if melody_sel.is_none() && chords_sel.is_none() && window.is_none() {
-                window = Some(Window {
-                    start: beats(REFERENCE_WINDOW.0, 1),
-                    end: beats(REFERENCE_WINDOW.1, 1),
-                });
+                window = Some(Window { start: beats(REFERENCE_WINDOW.0, 1), end: beats(REFERENCE_WINDOW.1, 1) });
             }
             melody_sel.get_or_insert(REFERENCE_MELODY_TRACK.to_string());
             chords_sel.get_or_insert(REFERENCE_CHORD_TRACK.to_string());
@@ -193,8 +186,8 @@ impl Corpus {
         if melody.part == chords.part {
             return Err(CorpusError::SameTrack(melody.label));
         }
-        let melody_elements = scores[melody.part].flattened();
-        let chord_elements = scores[chords.part].flattened();
+        let melody_elements = build_part(&file.parts[melody.part].notes, file.ticks_per_quarter).flattened();
+        let chord_elements = build_part(&file.parts[chords.part].notes, file.ticks_per_quarter).flattened();
         let chord_events = chord_events(&chord_elements, parts[chords.part].chords == 0);
         let beats_per_bar = file.beats_per_bar();
         let measures = group_measures(&melody_elements, &chord_events, beats_per_bar, window);
@@ -220,10 +213,7 @@ impl Corpus {
 
     /// Each bar's tokens joined by spaces, as the reference's `abstract_grammars`.
     pub fn grammar_strings(&self) -> Vec<String> {
-        self.grammars
-            .iter()
-            .map(|g| g.iter().map(Token::to_string).collect::<Vec<_>>().join(" "))
-            .collect()
+        self.grammars.iter().map(|g| g.iter().map(Token::to_string).collect::<Vec<_>>().join(" ")).collect()
     }
 
     /// All tokens in order: the training corpus.
@@ -237,12 +227,14 @@ impl Corpus {
 fn chord_events(elements: &[Element], notes_as_chords: bool) -> Vec<ChordEvent> {
     elements
         .iter()
-        .filter_map(|e| match &e.kind {
-            ElementKind::Chord { keys } => Some(keys.clone()),
-            ElementKind::Note { key, .. } if notes_as_chords => Some(vec![*key]),
-            _ => None,
-        }
-        .map(|keys| ChordEvent { offset: e.offset, duration: e.duration, keys }))
+        .filter_map(|e| {
+            match &e.kind {
+                ElementKind::Chord { keys } => Some(keys.clone()),
+                ElementKind::Note { key, .. } if notes_as_chords => Some(vec![*key]),
+                _ => None,
+            }
+            .map(|keys| ChordEvent { offset: e.offset, duration: e.duration, keys })
+        })
         .collect()
 }
 
@@ -270,8 +262,8 @@ fn monophony(notes: &[crate::midi::RawNote], tol: u64) -> f64 {
     alone as f64 / notes.len() as f64
 }
 
-fn summarize(p: &Part, flat: &[Element], split: bool, tpq: u16) -> PartSummary {
-    let chords = flat.iter().filter(|e| matches!(e.kind, ElementKind::Chord { .. })).count();
+fn summarize(p: &Part, split: bool, tpq: u16) -> PartSummary {
+    let chords = count_chords(&p.notes, tpq);
     let mean_key = p.notes.iter().map(|n| n.key as f64).sum::<f64>() / p.notes.len().max(1) as f64;
     PartSummary {
         label: p.label(split),
@@ -300,7 +292,11 @@ fn select(raw: &[Part], parts: &[PartSummary], selector: &str) -> Result<usize, 
         let lower = s.to_lowercase();
         let name = |i: usize| raw[i].name.as_deref().unwrap_or("").to_lowercase();
         let exact: Vec<usize> = (0..raw.len()).filter(|&i| name(i) == lower).collect();
-        if exact.is_empty() { (0..raw.len()).filter(|&i| !lower.is_empty() && name(i).contains(&lower)).collect() } else { exact }
+        if exact.is_empty() {
+            (0..raw.len()).filter(|&i| !lower.is_empty() && name(i).contains(&lower)).collect()
+        } else {
+            exact
+        }
     };
     match found.as_slice() {
         [one] => Ok(*one),
@@ -325,10 +321,7 @@ fn auto_melody(parts: &[PartSummary], exclude: Option<usize>) -> Chosen {
     } else {
         (mono, "highest register among the mostly single-note parts")
     };
-    let best = pool
-        .into_iter()
-        .max_by(|&a, &b| parts[a].mean_key.total_cmp(&parts[b].mean_key))
-        .unwrap_or(0);
+    let best = pool.into_iter().max_by(|&a, &b| parts[a].mean_key.total_cmp(&parts[b].mean_key)).unwrap_or(0);
     let p = &parts[best];
     Chosen {
         part: best,

@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: MIDI bytes → score → measures and chords → grammar tokens →
 //! vocabulary and training windows → model → tokens → decoder → notes.
+#![warn(missing_docs)]
 
 pub mod corpus;
 pub mod dataset;

@@ -45,7 +45,13 @@ fn expected(v: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|e| match e["class"].as_str().unwrap() {
-            "Note" => format!("Note {} {} {} {}", e["offset"].as_str().unwrap(), e["ql"].as_str().unwrap(), e["midi"], e["name"].as_str().unwrap()),
+            "Note" => format!(
+                "Note {} {} {} {}",
+                e["offset"].as_str().unwrap(),
+                e["ql"].as_str().unwrap(),
+                e["midi"],
+                e["name"].as_str().unwrap()
+            ),
             _ => format!("Rest {} {}", e["offset"].as_str().unwrap(), e["ql"].as_str().unwrap()),
         })
         .collect()

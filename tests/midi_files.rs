@@ -17,7 +17,8 @@ fn melody() -> Vec<NoteOut> {
     let mut out = Vec::new();
     let mut t = b(0, 1);
     let keys = [72, 74, 76, 77, 79, 77, 76, 74, 72, 71, 69, 67];
-    let lens = [b(1, 2), b(1, 3), b(1, 3), b(1, 3), b(1, 1), b(1, 4), b(1, 4), b(1, 2), b(2, 3), b(1, 3), b(1, 1), b(2, 1)];
+    let lens =
+        [b(1, 2), b(1, 3), b(1, 3), b(1, 3), b(1, 1), b(1, 4), b(1, 4), b(1, 2), b(2, 3), b(1, 3), b(1, 1), b(2, 1)];
     for (i, (&key, &len)) in keys.iter().zip(&lens).enumerate() {
         out.push(NoteOut { start: t, length: len, key, velocity: 90 });
         t += len + if i % 3 == 2 { b(1, 4) } else { b(0, 1) };
@@ -103,12 +104,12 @@ fn type0_file() -> Vec<u8> {
     let mut track = vec![ev(0, TrackEventKind::Meta(MetaMessage::TrackName(b"Combo")))];
     for bar in 0..4u32 {
         let root = [50u8, 43, 48, 45][bar as usize];
-        for (i, k) in [root, root + 3, root + 7, root + 10].into_iter().enumerate() {
-            track.push(ev(if i == 0 && bar > 0 { 0 } else { 0 }, note(1, k, 64)));
+        for k in [root, root + 3, root + 7, root + 10] {
+            track.push(ev(0, note(1, k, 64)));
         }
         for beat in 0..4u32 {
             let key = [74u8, 77, 76, 72][((bar + beat) % 4) as usize];
-            track.push(ev(if beat == 0 { 0 } else { 0 }, note(0, key, 90)));
+            track.push(ev(0, note(0, key, 90)));
             track.push(ev(100, note(0, key, 0)));
             track.push(ev(20, TrackEventKind::Meta(MetaMessage::Marker(b""))));
         }

@@ -63,7 +63,8 @@ fn chord_analysis_matches() {
         let mut by_ps = pitches.clone();
         by_ps.sort_by_key(|p| p.ps());
         let octaves: Vec<i32> = by_ps.iter().map(|p| p.octave).collect();
-        let want: Vec<i32> = c["sorted_octaves"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
+        let want: Vec<i32> =
+            c["sorted_octaves"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
         assert_eq!(octaves, want, "octaves {label}");
     }
 }

@@ -261,10 +261,8 @@ impl Decoder {
                 }
             }
         }
-        if cands.len > 1 {
-            if let Some(prev) = self.prev {
-                cands.retain(|p| p.ps() != prev.ps());
-            }
+        if let Some(prev) = self.prev.filter(|_| cands.len > 1) {
+            cands.retain(|p| p.ps() != prev.ps());
         }
         let pitch = if cands.len == 0 {
             // Still none (a window of under a semitone): stay on the previous note.
@@ -455,7 +453,12 @@ fn unparse_reference(
 /// Decodes a span of tokens against chords (offsets relative to the span start):
 /// the reference pipeline in Reference mode, the streaming decoder plus repeat
 /// pruning in Musical mode.
-pub fn decode(tokens: &[Token], chords: &[ChordEvent], options: DecodeOptions, chooser: &mut impl Chooser) -> Vec<Placed> {
+pub fn decode(
+    tokens: &[Token],
+    chords: &[ChordEvent],
+    options: DecodeOptions,
+    chooser: &mut impl Chooser,
+) -> Vec<Placed> {
     match options.mode {
         Mode::Reference => {
             let strings: Vec<String> = tokens.iter().map(Token::to_string).collect();

@@ -8,10 +8,10 @@ use num_rational::Ratio;
 pub fn prune_notes(elements: &[Placed]) -> Vec<Placed> {
     let mut keep = vec![true; elements.len()];
     for i in (0..elements.len().saturating_sub(1)).step_by(2) {
-        if let (Some((a, _)), Some((b, _))) = (elements[i].note, elements[i + 1].note) {
-            if a == b {
-                keep[i + 1] = false;
-            }
+        if let (Some((a, _)), Some((b, _))) = (elements[i].note, elements[i + 1].note)
+            && a == b
+        {
+            keep[i + 1] = false;
         }
     }
     elements.iter().zip(keep).filter(|(_, k)| *k).map(|(e, _)| *e).collect()

@@ -20,7 +20,8 @@ pub enum NoteType {
 
 impl NoteType {
     /// All types in histogram order.
-    pub const ALL: [NoteType; 5] = [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other, NoteType::Rest];
+    pub const ALL: [NoteType; 5] =
+        [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other, NoteType::Rest];
 
     /// The token letter.
     pub fn letter(self) -> char {

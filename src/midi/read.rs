@@ -122,7 +122,10 @@ fn check_chunks(bytes: &[u8]) -> Result<(), MidiError> {
     }
     // The header chunk is chunk 0; tracks follow.
     if index < declared + 1 {
-        return Err(MidiError::Truncated(format!("the header declares {declared} tracks but {} are present", index.saturating_sub(1))));
+        return Err(MidiError::Truncated(format!(
+            "the header declares {declared} tracks but {} are present",
+            index.saturating_sub(1)
+        )));
     }
     Ok(())
 }
@@ -187,12 +190,8 @@ impl MidiFile {
                                 let k = key.as_int();
                                 if let Some(i) = pending.iter().position(|p| p.key == k && p.channel == ch) {
                                     let p = pending.remove(i);
-                                    notes[ch as usize][p.slot] = Some(RawNote {
-                                        on: p.on,
-                                        off: tick,
-                                        key: p.key,
-                                        velocity: p.velocity,
-                                    });
+                                    notes[ch as usize][p.slot] =
+                                        Some(RawNote { on: p.on, off: tick, key: p.key, velocity: p.velocity });
                                 }
                             }
                             MidiMessage::ProgramChange { program } => {
@@ -231,14 +230,7 @@ impl MidiFile {
         }
         tempos.sort_by_key(|t| t.tick);
         time_signatures.sort_by_key(|t| t.tick);
-        Ok(Self {
-            format,
-            track_count: smf.tracks.len(),
-            ticks_per_quarter: tpq,
-            parts,
-            tempos,
-            time_signatures,
-        })
+        Ok(Self { format, track_count: smf.tracks.len(), ticks_per_quarter: tpq, parts, tempos, time_signatures })
     }
 
     /// True if some track's notes span several channels (type 0 files).
@@ -256,9 +248,6 @@ impl MidiFile {
 
     /// Tempo at the start in beats per minute (120 when the file sets none).
     pub fn initial_bpm(&self) -> f64 {
-        self.tempos
-            .first()
-            .filter(|t| t.tick == 0)
-            .map_or(120.0, |t| 60_000_000.0 / t.micros_per_quarter as f64)
+        self.tempos.first().filter(|t| t.tick == 0).map_or(120.0, |t| 60_000_000.0 / t.micros_per_quarter as f64)
     }
 }

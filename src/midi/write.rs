@@ -97,10 +97,7 @@ pub fn write_smf(conductor: Conductor, tracks: &[TrackOut]) -> Vec<u8> {
         out.push(TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) });
         smf_tracks.push(out);
     }
-    let smf = Smf {
-        header: Header::new(Format::Parallel, Timing::Metrical(u15::new(WRITE_TPQ))),
-        tracks: smf_tracks,
-    };
+    let smf = Smf { header: Header::new(Format::Parallel, Timing::Metrical(u15::new(WRITE_TPQ))), tracks: smf_tracks };
     let mut bytes = Vec::new();
     smf.write_std(&mut bytes).expect("writing to a Vec cannot fail");
     bytes

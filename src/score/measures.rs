@@ -55,20 +55,15 @@ pub fn group_measures(
         let bar = bar_of(e.offset);
         match out.last_mut() {
             Some(m) if m.bar == bar => m.elements.push(e.clone()),
-            _ => out.push(Measure {
-                bar,
-                start: beats_per_bar * bar,
-                elements: vec![e.clone()],
-                chords: Vec::new(),
-            }),
+            _ => out.push(Measure { bar, start: beats_per_bar * bar, elements: vec![e.clone()], chords: Vec::new() }),
         }
     }
     for m in &mut out {
         m.chords = chords.iter().filter(|c| bar_of(c.offset) == m.bar).map(|c| (*c).clone()).collect();
-        if m.chords.is_empty() {
-            if let Some(prev) = chords.iter().rev().find(|c| c.offset < m.start) {
-                m.chords.push((*prev).clone());
-            }
+        if m.chords.is_empty()
+            && let Some(prev) = chords.iter().rev().find(|c| c.offset < m.start)
+        {
+            m.chords.push((*prev).clone());
         }
     }
     out.retain(|m| !m.chords.is_empty());

@@ -7,7 +7,7 @@ mod voices;
 
 pub use measures::{Measure, Window, group_measures};
 pub use quantize::quantize;
-pub use voices::{PartScore, build_part};
+pub use voices::{PartScore, build_part, count_chords};
 
 use num_rational::Ratio;
 

@@ -28,11 +28,7 @@ impl PartScore {
 fn quantized_length(on: u64, off: u64, tpq: i64) -> Beats {
     let raw = Ratio::new((off - on) as i64, tpq);
     let q = quantize(raw);
-    if q == Ratio::from_integer(0) && raw > Ratio::from_integer(0) {
-        Ratio::new(1, 4)
-    } else {
-        q
-    }
+    if q == Ratio::from_integer(0) && raw > Ratio::from_integer(0) { Ratio::new(1, 4) } else { q }
 }
 
 /// Adds a rest for every gap (from 0, between elements) and, if `up_to` lies past
@@ -53,35 +49,53 @@ fn fill_rests(voice: &mut Vec<Element>, up_to: Option<Beats>) {
     *voice = out;
 }
 
-fn voice_end(voice: &[Element]) -> Beats {
-    voice.iter().map(Element::end).max().unwrap_or_default()
-}
-
-/// Builds a part from notes in note-on order, as music21 6's MIDI import does.
-pub fn build_part(notes: &[RawNote], ticks_per_quarter: u16) -> PartScore {
-    let tpq = ticks_per_quarter as i64;
-    let tol = (ticks_per_quarter as u64 / CHORD_TOLERANCE_DIVISOR) as i64;
+/// music21's chord grouping over notes in note-on order: for each note not yet
+/// gathered, the following notes starting within the tolerance join it if they
+/// also end within it (a gathered note may join a later chord again). Calls
+/// `emit(first, members)` per element; returns whether voices are required (a
+/// note started with another but ended elsewhere).
+fn group(notes: &[RawNote], ticks_per_quarter: u16, mut emit: impl FnMut(usize, &[usize])) -> bool {
+    let tol = ticks_per_quarter as u64 / CHORD_TOLERANCE_DIVISOR;
     let mut gathered = vec![false; notes.len()];
     let mut voices_required = false;
-    let mut elements = Vec::with_capacity(notes.len());
+    let mut members = Vec::new();
     for (i, first) in notes.iter().enumerate() {
         if gathered[i] {
             continue;
         }
-        let mut keys = vec![first.key];
+        members.clear();
+        members.push(i);
         for (j, other) in notes.iter().enumerate().skip(i + 1) {
-            if (other.on as i64 - first.on as i64).abs() > tol {
+            if other.on.abs_diff(first.on) > tol {
                 break;
             }
-            if (other.off as i64 - first.off as i64).abs() <= tol {
-                keys.push(other.key);
+            if other.off.abs_diff(first.off) <= tol {
+                members.push(j);
                 gathered[j] = true;
             } else {
                 voices_required = true;
             }
         }
-        let kind = if keys.len() > 1 {
-            ElementKind::Chord { keys }
+        emit(i, &members);
+    }
+    voices_required
+}
+
+/// How many chords music21's import would make of these notes.
+pub fn count_chords(notes: &[RawNote], ticks_per_quarter: u16) -> usize {
+    let mut n = 0;
+    group(notes, ticks_per_quarter, |_, members| n += usize::from(members.len() > 1));
+    n
+}
+
+/// Builds a part from notes in note-on order, as music21 6's MIDI import does.
+pub fn build_part(notes: &[RawNote], ticks_per_quarter: u16) -> PartScore {
+    let tpq = ticks_per_quarter as i64;
+    let mut elements = Vec::with_capacity(notes.len());
+    let voices_required = group(notes, ticks_per_quarter, |i, members| {
+        let first = &notes[i];
+        let kind = if members.len() > 1 {
+            ElementKind::Chord { keys: members.iter().map(|&j| notes[j].key).collect() }
         } else {
             ElementKind::Note { key: first.key, velocity: first.velocity }
         };
@@ -90,23 +104,31 @@ pub fn build_part(notes: &[RawNote], ticks_per_quarter: u16) -> PartScore {
             duration: quantized_length(first.on, first.off, tpq),
             kind,
         });
-    }
+    });
     elements.sort_by_key(|e| e.offset);
     if !voices_required {
         fill_rests(&mut elements, None);
         return PartScore { voices: vec![elements] };
     }
     let mut voices: Vec<Vec<Element>> = Vec::new();
+    let mut ends: Vec<Beats> = Vec::new();
     for e in elements {
-        match voices.iter_mut().find(|v| voice_end(v) <= e.offset) {
-            Some(v) => v.push(e),
-            None => voices.push(vec![e]),
+        let end = e.end();
+        match ends.iter().position(|&v| v <= e.offset) {
+            Some(k) => {
+                ends[k] = ends[k].max(end);
+                voices[k].push(e);
+            }
+            None => {
+                ends.push(end);
+                voices.push(vec![e]);
+            }
         }
     }
     // Before voice k joins, voices 1..k-1 get their gaps and a top-up to their
     // common end; the last voice never gets rests (spec §a.2.4, corrected).
     for k in 1..voices.len() {
-        let up_to = voices[..k].iter().map(|v| voice_end(v)).max();
+        let up_to = ends[..k].iter().copied().max();
         for v in &mut voices[..k] {
             fill_rests(v, up_to);
         }

@@ -76,12 +76,8 @@ pub fn root(pitches: &[Pitch]) -> Option<Pitch> {
     let mut best = (0usize, -1.0f64);
     for (i, p) in letters.iter().enumerate() {
         let s = p.name.step as i32;
-        let score: f64 = THIRD_STACK
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| has(s + **d))
-            .map(|(k, _)| 0.5f64.powi(k as i32))
-            .sum();
+        let score: f64 =
+            THIRD_STACK.iter().enumerate().filter(|(_, d)| has(s + **d)).map(|(k, _)| 0.5f64.powi(k as i32)).sum();
         if score > best.1 {
             best = (i, score);
         }

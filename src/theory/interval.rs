@@ -106,10 +106,7 @@ impl Interval {
 
     /// The token's interval bounds: this interval plus and minus a minor third.
     pub fn bounds(self) -> (Interval, Interval) {
-        (
-            Self::new(self.steps + 2, self.semitones + 3),
-            Self::new(self.steps - 2, self.semitones - 3),
-        )
+        (Self::new(self.steps + 2, self.semitones + 3), Self::new(self.steps - 2, self.semitones - 3))
     }
 }
 

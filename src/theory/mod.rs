@@ -9,4 +9,3 @@ pub mod symbol;
 pub use chord::Quality;
 pub use interval::Interval;
 pub use pitch::{Pitch, PitchName};
-

@@ -11,20 +11,8 @@ const LETTERS: [char; 7] = ['C', 'D', 'E', 'F', 'G', 'A', 'B'];
 
 /// music21's default spelling of the 12 pitch classes (`C C# D E- E F F# G G# A B- B`),
 /// as (letter index, alteration).
-const DEFAULT_SPELLING: [(u8, i8); 12] = [
-    (0, 0),
-    (0, 1),
-    (1, 0),
-    (2, -1),
-    (2, 0),
-    (3, 0),
-    (3, 1),
-    (4, 0),
-    (4, 1),
-    (5, 0),
-    (6, -1),
-    (6, 0),
-];
+const DEFAULT_SPELLING: [(u8, i8); 12] =
+    [(0, 0), (0, 1), (1, 0), (2, -1), (2, 0), (3, 0), (3, 1), (4, 0), (4, 1), (5, 0), (6, -1), (6, 0)];
 
 /// A pitch name without octave: letter and alteration (`E-`, `F##`, `C`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -102,10 +90,7 @@ impl Pitch {
 
     /// The default spelling of a MIDI number (60 → C4, 63 → E-4).
     pub fn from_midi(midi: i32) -> Self {
-        Self {
-            name: PitchName::default_for_pc(midi),
-            octave: midi.div_euclid(12) - 1,
-        }
+        Self { name: PitchName::default_for_pc(midi), octave: midi.div_euclid(12) - 1 }
     }
 
     /// MIDI pitch space number (may fall outside 0..=127 for extreme octaves).
@@ -124,20 +109,14 @@ impl Pitch {
         let step = diatonic.rem_euclid(7) as u8;
         let octave = diatonic.div_euclid(7);
         let natural = 12 * (octave + 1) + STEP_SEMITONES[step as usize];
-        Self {
-            name: PitchName::new(step, (ps - natural) as i8),
-            octave,
-        }
+        Self { name: PitchName::new(step, (ps - natural) as i8), octave }
     }
 
     /// Parses `E-4`, `C#5`, `B3`.
     pub fn parse(s: &str) -> Option<Self> {
         let split = s.find(|c: char| c.is_ascii_digit())?;
         let (name, octave) = s.split_at(split);
-        Some(Self {
-            name: PitchName::parse(name)?,
-            octave: octave.parse().ok()?,
-        })
+        Some(Self { name: PitchName::parse(name)?, octave: octave.parse().ok()? })
     }
 
     /// The default (MIDI) spelling of this pitch's sounding pitch.
@@ -159,10 +138,7 @@ mod tests {
     #[test]
     fn default_spelling_matches_music21() {
         let names: Vec<String> = (60..72).map(|m| Pitch::from_midi(m).to_string()).collect();
-        assert_eq!(
-            names,
-            ["C4", "C#4", "D4", "E-4", "E4", "F4", "F#4", "G4", "G#4", "A4", "B-4", "B4"]
-        );
+        assert_eq!(names, ["C4", "C#4", "D4", "E-4", "E4", "F4", "F#4", "G4", "G#4", "A4", "B-4", "B4"]);
     }
 
     #[test]

@@ -125,15 +125,9 @@ mod tests {
     #[test]
     fn spelled_scales() {
         let c = Pitch::parse("C4").unwrap();
-        assert_eq!(
-            names(&diatonic_pitches(ScaleKind::Dorian, c)),
-            ["C4", "D4", "E-4", "F4", "G4", "A4", "B-4", "C5"]
-        );
+        assert_eq!(names(&diatonic_pitches(ScaleKind::Dorian, c)), ["C4", "D4", "E-4", "F4", "G4", "A4", "B-4", "C5"]);
         let cs = Pitch::parse("C#4").unwrap();
-        assert_eq!(
-            names(&hexatonic_blues_pitches(cs, true)),
-            ["C#4", "E4", "F#4", "G4", "A-4", "C-5", "D-5"]
-        );
+        assert_eq!(names(&hexatonic_blues_pitches(cs, true)), ["C#4", "E4", "F#4", "G4", "A-4", "C-5", "D-5"]);
     }
 
     #[test]

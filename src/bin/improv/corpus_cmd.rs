@@ -37,7 +37,12 @@ fn parse_window(s: &str) -> Result<Window, String> {
 }
 
 /// Builds the corpus as the command line describes it.
-pub fn load(file: &PathBuf, melody: Option<String>, chords: Option<String>, window: Option<Window>) -> Result<Corpus, String> {
+pub fn load(
+    file: &std::path::Path,
+    melody: Option<String>,
+    chords: Option<String>,
+    window: Option<Window>,
+) -> Result<Corpus, String> {
     let options = CorpusOptions { melody, chords, window };
     Corpus::from_path(file, &options).map_err(|e| format!("{}: {e}", file.display()))
 }
@@ -54,10 +59,7 @@ pub fn run(args: &Args) -> Result<(), String> {
 }
 
 fn type_histogram(corpus: &Corpus) -> Vec<(NoteType, usize)> {
-    NoteType::ALL
-        .iter()
-        .map(|&k| (k, corpus.grammars.iter().flatten().filter(|t| t.kind == k).count()))
-        .collect()
+    NoteType::ALL.iter().map(|&k| (k, corpus.grammars.iter().flatten().filter(|t| t.kind == k).count())).collect()
 }
 
 fn print_summary(path: &std::path::Path, c: &Corpus) {
@@ -99,7 +101,11 @@ fn print_summary(path: &std::path::Path, c: &Corpus) {
             .iter()
             .map(|ch| {
                 let at = ch.offset - m.start;
-                if at >= Beats::from_integer(0) { format!("{}@{}", name_chord(&ch.keys), at) } else { format!("({})", name_chord(&ch.keys)) }
+                if at >= Beats::from_integer(0) {
+                    format!("{}@{}", name_chord(&ch.keys), at)
+                } else {
+                    format!("({})", name_chord(&ch.keys))
+                }
             })
             .collect();
         let notes = m.elements.iter().filter(|e| !e.is_rest()).count();
