@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod dataset;
 pub mod grammar;
 pub mod midi;
+pub mod model;
 pub mod mt19937;
 pub mod score;
 pub mod theory;

@@ -1,0 +1,239 @@
+//! The training graph: the seed model unrolled over Tx steps with teacher forcing,
+//! its loss, and backpropagation through time, written out by hand.
+
+use super::params::{GATES, Params};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView2, Axis, s};
+use num_traits::Float;
+
+/// A float type the graph can run in (f32 for training, f64 for gradient checks).
+pub trait Real:
+    Float + ndarray::LinalgScalar + ndarray::ScalarOperand + std::iter::Sum + std::fmt::Debug + std::ops::AddAssign
+{
+}
+impl<T> Real for T where
+    T: Float + ndarray::LinalgScalar + ndarray::ScalarOperand + std::iter::Sum + std::fmt::Debug + std::ops::AddAssign
+{
+}
+
+fn sigmoid<T: Real>(x: T) -> T {
+    T::one() / (T::one() + (-x).exp())
+}
+
+/// The gradient at an output whose target row is all zeros (the last step of
+/// every window).
+///
+/// Its loss is exactly 0, so its true gradient is 0 (`Exact`). TensorFlow's
+/// `softmax_cross_entropy_with_logits`, which Keras uses for a softmax output,
+/// back-propagates `softmax − labels` whatever the labels sum to, so Keras pushes
+/// those logits by `p / B` anyway (`Keras`). We train like Keras by default — a
+/// deliberate difference from the pure math, to stay comparable with the reference
+/// (the Adam parity test fails without it); the gradient check uses `Exact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ZeroTargets {
+    /// Gradient `p / B`, as TensorFlow computes it.
+    #[default]
+    Keras,
+    /// Gradient 0, the derivative of the loss.
+    Exact,
+}
+
+/// What the forward pass keeps for the backward pass, per step.
+struct Step<T> {
+    a_prev: Array2<T>,
+    c_prev: Array2<T>,
+    /// Activated gates [i, f, g, o], (B, 4h).
+    gates: Array2<T>,
+    /// tanh of the new cell state, (B, h).
+    tanh_c: Array2<T>,
+    /// Softmax output, (B, n).
+    probs: Array2<T>,
+}
+
+/// Loss of one batch: the sum over the Tx outputs of the batch-mean categorical
+/// cross-entropy (computed from the logits, so never clipped). A step without a
+/// target (`None`) contributes nothing, as an all-zero one-hot row does in Keras.
+///
+/// `xs[b][t]` is the input token of sample b at step t (`None` = zero vector);
+/// `ys[b][t]` its target. If `grad` is given, the gradients are *added* to it.
+pub fn loss_and_grad<T: Real + 'static>(
+    p: &Params<T>,
+    xs: &[&[Option<usize>]],
+    ys: &[&[Option<usize>]],
+    zero_targets: ZeroTargets,
+    grad: Option<&mut Params<T>>,
+) -> T {
+    let batch = xs.len();
+    let tx = xs.first().map_or(0, |x| x.len());
+    let (n, h) = (p.n_values(), p.hidden());
+    let scale = T::one() / T::from(batch.max(1)).expect("batch size");
+    let mut a = Array2::<T>::zeros((batch, h));
+    let mut c = Array2::<T>::zeros((batch, h));
+    let mut steps: Vec<Step<T>> = Vec::with_capacity(tx);
+    let mut loss = T::zero();
+    for t in 0..tx {
+        let mut z = Array2::<T>::zeros((batch, GATES * h));
+        z += &p.bias;
+        general_mat_mul(T::one(), &a, &p.recurrent, T::one(), &mut z);
+        for (b, x) in xs.iter().enumerate() {
+            if let Some(ix) = x[t].filter(|&i| i < n) {
+                let mut row = z.row_mut(b);
+                row += &p.kernel.row(ix);
+            }
+        }
+        let mut gates = z;
+        gates.slice_mut(s![.., 0..2 * h]).mapv_inplace(sigmoid);
+        gates.slice_mut(s![.., 2 * h..3 * h]).mapv_inplace(T::tanh);
+        gates.slice_mut(s![.., 3 * h..]).mapv_inplace(sigmoid);
+        let (i, f, g, o) = (
+            gates.slice(s![.., 0..h]),
+            gates.slice(s![.., h..2 * h]),
+            gates.slice(s![.., 2 * h..3 * h]),
+            gates.slice(s![.., 3 * h..]),
+        );
+        let c_new = &f * &c + &i * &g;
+        let tanh_c = c_new.mapv(T::tanh);
+        let a_new = &o * &tanh_c;
+        let mut logits = Array2::<T>::zeros((batch, n));
+        logits += &p.dense_bias;
+        general_mat_mul(T::one(), &a_new, &p.dense, T::one(), &mut logits);
+        let mut probs = logits;
+        for (b, mut row) in probs.axis_iter_mut(Axis(0)).enumerate() {
+            let max = row.iter().copied().fold(T::neg_infinity(), T::max);
+            let target = ys[b][t].filter(|&y| y < n).map(|y| row[y]);
+            row.mapv_inplace(|v| (v - max).exp());
+            let sum: T = row.iter().copied().sum();
+            if let Some(logit) = target {
+                loss = loss - (logit - max - sum.ln()) * scale;
+            }
+            row.mapv_inplace(|v| v / sum);
+        }
+        steps.push(Step { a_prev: a, c_prev: c, gates, tanh_c, probs });
+        a = a_new;
+        c = c_new;
+    }
+    if let Some(grad) = grad {
+        backward(p, xs, ys, &steps, scale, zero_targets, grad);
+    }
+    loss
+}
+
+fn backward<T: Real + 'static>(
+    p: &Params<T>,
+    xs: &[&[Option<usize>]],
+    ys: &[&[Option<usize>]],
+    steps: &[Step<T>],
+    scale: T,
+    zero_targets: ZeroTargets,
+    grad: &mut Params<T>,
+) {
+    let (n, h) = (p.n_values(), p.hidden());
+    let batch = xs.len();
+    let mut da_next = Array2::<T>::zeros((batch, h));
+    let mut dc_next = Array2::<T>::zeros((batch, h));
+    let mut dz = Array2::<T>::zeros((batch, GATES * h));
+    for (t, st) in steps.iter().enumerate().rev() {
+        // dL/dlogits = (p − y) / B on rows with a target; see `ZeroTargets` for the others.
+        let mut dlogits = st.probs.clone();
+        for (b, mut row) in dlogits.axis_iter_mut(Axis(0)).enumerate() {
+            match ys[b][t].filter(|&y| y < n) {
+                Some(y) => {
+                    row[y] = row[y] - T::one();
+                    row.mapv_inplace(|v| v * scale);
+                }
+                None => match zero_targets {
+                    ZeroTargets::Keras => row.mapv_inplace(|v| v * scale),
+                    ZeroTargets::Exact => row.fill(T::zero()),
+                },
+            }
+        }
+        let a = (&st.gates.slice(s![.., 3 * h..]) * &st.tanh_c).to_owned();
+        general_mat_mul(T::one(), &a.t(), &dlogits, T::one(), &mut grad.dense);
+        grad.dense_bias += &dlogits.sum_axis(Axis(0));
+        let mut da = da_next.clone();
+        general_mat_mul(T::one(), &dlogits, &p.dense.t(), T::one(), &mut da);
+
+        let (i, f, g, o) = (
+            st.gates.slice(s![.., 0..h]),
+            st.gates.slice(s![.., h..2 * h]),
+            st.gates.slice(s![.., 2 * h..3 * h]),
+            st.gates.slice(s![.., 3 * h..]),
+        );
+        let one = T::one();
+        // dc = da·o·(1 − tanh²c) + dc from the next step.
+        let dc = &da * &o * &st.tanh_c.mapv(|x| one - x * x) + &dc_next;
+        let d_o = &da * &st.tanh_c * &o.mapv(|x| x * (one - x));
+        let d_i = &dc * &g * &i.mapv(|x| x * (one - x));
+        let d_f = &dc * &st.c_prev * &f.mapv(|x| x * (one - x));
+        let d_g = &dc * &i * &g.mapv(|x| one - x * x);
+        dz.slice_mut(s![.., 0..h]).assign(&d_i);
+        dz.slice_mut(s![.., h..2 * h]).assign(&d_f);
+        dz.slice_mut(s![.., 2 * h..3 * h]).assign(&d_g);
+        dz.slice_mut(s![.., 3 * h..]).assign(&d_o);
+
+        let a_prev: ArrayView2<T> = st.a_prev.view();
+        general_mat_mul(T::one(), &a_prev.t(), &dz, T::one(), &mut grad.recurrent);
+        grad.bias += &dz.sum_axis(Axis(0));
+        for (b, x) in xs.iter().enumerate() {
+            if let Some(ix) = x[t].filter(|&i| i < n) {
+                let mut row = grad.kernel.row_mut(ix);
+                row += &dz.row(b);
+            }
+        }
+        da_next.fill(T::zero());
+        general_mat_mul(T::one(), &dz, &p.recurrent.t(), T::zero(), &mut da_next);
+        dc_next = &dc * &f;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    /// Central finite differences in f64 against the analytic gradient.
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let (n, h, tx, batch) = (7, 5, 6, 3);
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut p = Params::<f64>::keras_init(n, h, &mut rng);
+        // Non-zero biases so their gradients are exercised too.
+        p.bias.iter_mut().for_each(|b| *b += rng.random_range(-0.5..0.5));
+        p.dense_bias.iter_mut().for_each(|b| *b = rng.random_range(-0.5..0.5));
+        let xs: Vec<Vec<Option<usize>>> = (0..batch)
+            .map(|_| (0..tx).map(|t| if t == 0 { None } else { Some(rng.random_range(0..n)) }).collect())
+            .collect();
+        let ys: Vec<Vec<Option<usize>>> = xs
+            .iter()
+            .map(|x| (0..tx).map(|t| if t + 1 < tx { x[t + 1] } else { None }).collect())
+            .collect();
+        let xr: Vec<&[Option<usize>]> = xs.iter().map(Vec::as_slice).collect();
+        let yr: Vec<&[Option<usize>]> = ys.iter().map(Vec::as_slice).collect();
+        let mut grad = Params::<f64>::zeros(n, h);
+        loss_and_grad(&p, &xr, &yr, ZeroTargets::Exact, Some(&mut grad));
+        let eps = 1e-5;
+        let mut worst: f64 = 0.0;
+        for k in 0..5 {
+            let (mut diff, mut norm) = (0.0f64, 0.0f64);
+            let len = p.slices()[k].len();
+            for i in 0..len {
+                let orig = p.slices()[k][i];
+                p.slices_mut()[k][i] = orig + eps;
+                let up = loss_and_grad(&p, &xr, &yr, ZeroTargets::Exact, None);
+                p.slices_mut()[k][i] = orig - eps;
+                let down = loss_and_grad(&p, &xr, &yr, ZeroTargets::Exact, None);
+                p.slices_mut()[k][i] = orig;
+                let numeric = (up - down) / (2.0 * eps);
+                let analytic = grad.slices()[k][i];
+                diff += (numeric - analytic).powi(2);
+                norm += numeric.powi(2) + analytic.powi(2);
+            }
+            // Relative error of the whole tensor's gradient: ‖num − ana‖ / √(‖num‖² + ‖ana‖²).
+            let rel = diff.sqrt() / norm.sqrt().max(1e-12);
+            worst = worst.max(rel);
+            assert!(norm > 1e-6, "tensor {k} has a gradient");
+        }
+        assert!(worst < 1e-6, "worst relative error {worst:e}");
+    }
+}

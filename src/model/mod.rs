@@ -1,0 +1,18 @@
+//! The seed model: one LSTM cell and a Dense softmax over the vocabulary — its
+//! parameters, training graph, optimiser, streaming inference and weights file.
+
+pub mod adam;
+pub mod fastmath;
+pub mod graph;
+pub mod params;
+pub mod stream;
+
+pub use adam::Adam;
+pub use graph::{ZeroTargets, loss_and_grad};
+pub use params::Params;
+pub use stream::{Model, Sampling, State};
+
+/// LSTM units of the reference model (`LSTM(n_a=64)`).
+pub const HIDDEN: usize = 64;
+/// Vocabulary size of the reference corpus (90 distinct values).
+pub const REFERENCE_VALUES: usize = 90;
