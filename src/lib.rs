@@ -4,11 +4,25 @@
 //! vocabulary and training windows → model → tokens → decoder → notes.
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod corpus;
 pub mod dataset;
 pub mod grammar;
 pub mod midi;
 pub mod model;
 pub mod mt19937;
+pub mod render;
 pub mod score;
 pub mod theory;
+
+use model::{Weights, WeightsError};
+
+/// The default weights, embedded so the CLI and the plugin work with no files
+/// around. Trained by `train --midi data/original_metheny.mid --seed 0 --out
+/// weights/metheny.bin` (README, "Default weights").
+pub const DEFAULT_WEIGHTS: &[u8] = include_bytes!("../weights/metheny.bin");
+
+/// Parses the embedded default weights.
+pub fn default_weights() -> Result<Weights, WeightsError> {
+    Weights::from_bytes(DEFAULT_WEIGHTS)
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use common::project;
-use improv::model::{Adam, Model, Params, Sampling, ZeroTargets, loss_and_grad};
+use improv::model::{Adam, Isa, Model, Params, Sampling, ZeroTargets, loss_and_grad};
 use serde_json::Value;
 
 fn keras(name: &str) -> Value {
@@ -25,11 +25,13 @@ fn idx(v: &Value) -> Vec<Option<usize>> {
 
 #[test]
 fn forward_per_step_matches_keras() {
-    let model = Model::new(&load("weights.json"));
-    assert_eq!((model.n_values(), model.hidden()), (90, 64));
+    let params = load("weights.json");
     let fx = keras("forward_fixture.json");
     let xs = idx(&fx["x_idx"]);
-    for variant in [model.clone(), model.clone().without_simd()] {
+    // Every code path this CPU can run (the others fall back to portable).
+    for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
+        let variant = Model::with_isa(&params, isa);
+        assert_eq!((variant.n_values(), variant.hidden()), (90, 64));
         let mut state = variant.zero_state();
         let mut worst = 0.0f64;
         for (t, x) in xs.iter().enumerate() {
@@ -41,12 +43,12 @@ fn forward_per_step_matches_keras() {
             ] {
                 for (g, w) in got.iter().zip(&want) {
                     let d = (*g as f64 - w).abs();
-                    assert!(d < 1e-5, "{name} at step {t}: {g} vs {w} (avx2: {})", variant.uses_avx2());
+                    assert!(d < 1e-5, "{name} at step {t}: {g} vs {w} ({:?})", variant.isa());
                     worst = worst.max(d);
                 }
             }
         }
-        assert!(worst < 1e-5, "max abs difference {worst:e} (avx2: {})", variant.uses_avx2());
+        assert!(worst < 1e-5, "max abs difference {worst:e} ({:?})", variant.isa());
     }
 }
 
@@ -54,7 +56,8 @@ fn forward_per_step_matches_keras() {
 fn greedy_fifty_tokens_match_keras() {
     let model = Model::new(&load("weights.json"));
     let fx = keras("forward_fixture.json");
-    let want: Vec<usize> = fx["greedy_50_indices"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+    let want: Vec<usize> =
+        fx["greedy_50_indices"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
     let mut state = model.zero_state();
     let mut rng = rand::rng();
     let mut prev = None;
@@ -97,4 +100,29 @@ fn two_adam_steps_match_keras() {
     assert!((losses[0] as f64 - fx["loss_batch1"].as_f64().unwrap()).abs() < 1e-3, "{losses:?}");
     assert!((losses[1] as f64 - fx["loss_batch2"].as_f64().unwrap()).abs() < 1e-3, "{losses:?}");
     assert!(worst < 1e-5, "max abs difference after two steps {worst:e}");
+}
+
+/// The streaming step and the training graph compute the same model, on shapes
+/// that are not multiples of the SIMD panels, on every code path.
+#[test]
+fn streaming_agrees_with_the_training_graph() {
+    use rand::{Rng, SeedableRng};
+    for (n, h) in [(7usize, 5usize), (33, 17), (90, 64), (130, 40)] {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
+        let params = Params::<f32>::keras_init(n, h, &mut rng);
+        let tokens: Vec<usize> = (0..20).map(|_| rng.random_range(0..n)).collect();
+        let x: Vec<Option<usize>> = std::iter::once(None).chain(tokens[..19].iter().map(|&t| Some(t))).collect();
+        let y: Vec<Option<usize>> = tokens.iter().map(|&t| Some(t)).collect();
+        let graph = loss_and_grad(&params, &[x.as_slice()], &[y.as_slice()], ZeroTargets::Exact, None);
+        for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
+            let model = Model::with_isa(&params, isa);
+            let mut state = model.zero_state();
+            let mut loss = 0.0f64;
+            for (xt, yt) in x.iter().zip(&y) {
+                let probs = model.step(&mut state, *xt);
+                loss -= (probs[yt.unwrap()] as f64).ln();
+            }
+            assert!((loss - graph as f64).abs() < 1e-3, "{n}×{h} {isa:?}: {loss} vs {graph}");
+        }
+    }
 }

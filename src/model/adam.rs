@@ -28,13 +28,7 @@ pub struct Adam {
 impl Adam {
     /// Fresh state for parameters of this shape.
     pub fn new(n_values: usize, hidden: usize, lr: f32) -> Self {
-        Self {
-            lr,
-            decay: DECAY,
-            iterations: 0,
-            m: Params::zeros(n_values, hidden),
-            v: Params::zeros(n_values, hidden),
-        }
+        Self { lr, decay: DECAY, iterations: 0, m: Params::zeros(n_values, hidden), v: Params::zeros(n_values, hidden) }
     }
 
     /// Steps taken so far.

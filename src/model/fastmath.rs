@@ -12,16 +12,20 @@ const ROUND_MAGIC: f32 = 12_582_912.0;
 /// e^x for x in about ±87 (clamped outside), without branches or table lookups.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    let x = x.clamp(-87.0, 88.0);
-    let n = (x * LOG2_E + ROUND_MAGIC) - ROUND_MAGIC;
+    // Plain comparisons (not `clamp`, which must order NaNs) keep this vectorisable.
+    let x = if x < -87.0 { -87.0 } else { x };
+    let x = if x > 88.0 { 88.0 } else { x };
+    // t holds round(x·log2 e) in its low mantissa bits: no float→int conversion.
+    let t = x * LOG2_E + ROUND_MAGIC;
+    let n_int = t.to_bits() as i32 - ROUND_MAGIC.to_bits() as i32;
+    let n = t - ROUND_MAGIC;
     let r = (x - n * LN2_HI) - n * LN2_LO;
     // Degree-7 Taylor polynomial of e^r on |r| ≤ ln2/2 (truncation error < 1e-8).
     let p = 1.0
         + r * (1.0
             + r * (0.5
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    let scale = f32::from_bits(((n_int + 127) as u32) << 23);
     p * scale
 }
 
@@ -37,6 +41,42 @@ pub fn sigmoid(x: f32) -> f32 {
 pub fn tanh(x: f32) -> f32 {
     let e = exp(-2.0 * x.abs());
     ((1.0 - e) / (1.0 + e)).copysign(x)
+}
+
+/// SIMD-friendly reductions: eight partial results, combined at the end (a strict
+/// left-to-right float sum cannot be vectorised).
+const LANES: usize = 8;
+
+/// The largest value (−∞ for an empty slice).
+#[inline(always)]
+pub fn max(x: &[f32]) -> f32 {
+    let mut m = [f32::NEG_INFINITY; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..LANES {
+            m[i] = if c[i] > m[i] { c[i] } else { m[i] };
+        }
+    }
+    let mut best = f32::NEG_INFINITY;
+    for &v in m.iter().chain(rest) {
+        best = if v > best { v } else { best };
+    }
+    best
+}
+
+/// The sum.
+#[inline(always)]
+pub fn sum(x: &[f32]) -> f32 {
+    let mut s = [0.0f32; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..LANES {
+            s[i] += c[i];
+        }
+    }
+    s.iter().chain(rest).sum()
 }
 
 #[cfg(test)]

@@ -204,10 +204,8 @@ mod tests {
         let xs: Vec<Vec<Option<usize>>> = (0..batch)
             .map(|_| (0..tx).map(|t| if t == 0 { None } else { Some(rng.random_range(0..n)) }).collect())
             .collect();
-        let ys: Vec<Vec<Option<usize>>> = xs
-            .iter()
-            .map(|x| (0..tx).map(|t| if t + 1 < tx { x[t + 1] } else { None }).collect())
-            .collect();
+        let ys: Vec<Vec<Option<usize>>> =
+            xs.iter().map(|x| (0..tx).map(|t| if t + 1 < tx { x[t + 1] } else { None }).collect()).collect();
         let xr: Vec<&[Option<usize>]> = xs.iter().map(Vec::as_slice).collect();
         let yr: Vec<&[Option<usize>]> = ys.iter().map(Vec::as_slice).collect();
         let mut grad = Params::<f64>::zeros(n, h);

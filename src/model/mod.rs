@@ -3,14 +3,18 @@
 
 pub mod adam;
 pub mod fastmath;
+pub mod file;
 pub mod graph;
 pub mod params;
 pub mod stream;
+pub mod trainer;
 
 pub use adam::Adam;
+pub use file::{TrainingInfo, Weights, WeightsError};
 pub use graph::{ZeroTargets, loss_and_grad};
 pub use params::Params;
-pub use stream::{Model, Sampling, State};
+pub use stream::{Isa, Model, Sampling, State};
+pub use trainer::{TrainConfig, train};
 
 /// LSTM units of the reference model (`LSTM(n_a=64)`).
 pub const HIDDEN: usize = 64;

@@ -153,7 +153,10 @@ fn matrix(v: &serde_json::Value, name: &str) -> Result<Array2<f32>, KerasImportE
     let ncols = rows.first().and_then(|r| r.as_array()).map_or(0, Vec::len);
     let mut flat = Vec::with_capacity(rows.len() * ncols);
     for r in rows {
-        let r = r.as_array().filter(|r| r.len() == ncols).ok_or_else(|| KerasImportError::Shape(format!("{name} is ragged")))?;
+        let r = r
+            .as_array()
+            .filter(|r| r.len() == ncols)
+            .ok_or_else(|| KerasImportError::Shape(format!("{name} is ragged")))?;
         for x in r {
             flat.push(x.as_f64().ok_or_else(|| KerasImportError::Format(format!("{name} has a non-number")))? as f32);
         }
@@ -164,7 +167,9 @@ fn matrix(v: &serde_json::Value, name: &str) -> Result<Array2<f32>, KerasImportE
 fn vector(v: &serde_json::Value, name: &str) -> Result<Array1<f32>, KerasImportError> {
     let xs = v.get(name).and_then(|r| r.as_array()).ok_or_else(|| KerasImportError::Format(format!("no {name}")))?;
     xs.iter()
-        .map(|x| x.as_f64().map(|x| x as f32).ok_or_else(|| KerasImportError::Format(format!("{name} has a non-number"))))
+        .map(|x| {
+            x.as_f64().map(|x| x as f32).ok_or_else(|| KerasImportError::Format(format!("{name} has a non-number")))
+        })
         .collect()
 }
 

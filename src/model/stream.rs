@@ -1,27 +1,173 @@
 //! Streaming inference: one token in, the next token's probabilities out, with
 //! every buffer allocated up front. This is what the CLI and the plugin's audio
 //! thread run.
+//!
+//! The step is bound by multiply-adds (64 × 256 recurrent, 64 × 90 dense) and
+//! by streaming ~90 KB of weights: the weights are laid out as column panels that
+//! keep the sums in registers, and the code is compiled three times — AVX-512,
+//! AVX2 + FMA, and portable — with the best one the CPU has picked at run time.
 
 use super::fastmath;
 use super::params::{GATES, Params};
 use rand::Rng;
 
+/// The instruction set a model steps with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// Whatever the compile target guarantees (SSE2 on x86-64).
+    Portable,
+    /// AVX2 with fused multiply-add.
+    Avx2,
+    /// AVX-512 (F, VL, DQ, BW) with fused multiply-add.
+    Avx512,
+}
+
+impl Isa {
+    /// The best instruction set this CPU supports.
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") && has!("avx512vl") && has!("avx512dq") && has!("avx512bw") && has!("fma") {
+                return Isa::Avx512;
+            }
+            if has!("avx2") && has!("fma") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Portable
+    }
+
+    /// True if this CPU can run code for `self`.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Isa::Portable => true,
+            Isa::Avx2 => matches!(Self::detect(), Isa::Avx2 | Isa::Avx512),
+            Isa::Avx512 => Self::detect() == Isa::Avx512,
+        }
+    }
+
+    /// Output columns computed together: eight vector registers of accumulators,
+    /// enough independent FMA chains to hide their latency.
+    fn panel(self) -> usize {
+        match self {
+            Isa::Avx512 => 128,
+            _ => 64,
+        }
+    }
+}
+
 /// Weights laid out for one-vector steps. The one-hot input makes the input
-/// product a row gather, so the LSTM bias is folded into every kernel row (and an
-/// extra row holds the bias alone, for the all-zero first input).
+/// product a row gather, so the LSTM bias is folded into every kernel row (an
+/// extra row holds the bias alone, for the all-zero first input). The recurrent and
+/// dense kernels are stored as column panels — for each group of outputs, all their
+/// weights row after row — so a step streams through memory once and keeps its
+/// sums in registers. Widths are padded with zeros to whole panels (the last one
+/// may be a half or a quarter panel: 90 outputs take 64 + 32 columns, not 128).
 #[derive(Debug, Clone)]
 pub struct Model {
     n: usize,
     h: usize,
-    /// (n + 1) × 4h: kernel row + bias; row n = bias.
+    isa: Isa,
+    /// 4h padded to panels.
+    gates_width: usize,
+    /// n padded to panels.
+    out_width: usize,
+    /// (n + 1) rows of `gates_width`: kernel row + bias; row n = bias.
     kernel_bias: Vec<f32>,
-    /// h × 4h, row-major: the recurrent product is h row-axpys.
+    /// Panels of the recurrent kernel.
     recurrent: Vec<f32>,
-    /// h × n, row-major.
+    /// Panels of the dense kernel.
     dense: Vec<f32>,
+    /// Dense bias padded to `out_width`.
     dense_bias: Vec<f32>,
-    /// AVX2 + FMA found at construction (x86-64 only).
-    wide: bool,
+}
+
+/// Columns after padding to panels of `p` (the last one p, p/2 or p/4 wide).
+fn padded(x: usize, p: usize) -> usize {
+    let full = x / p * p;
+    let tail = match x - full {
+        0 => 0,
+        r if r <= p / 4 => p / 4,
+        r if r <= p / 2 => p / 2,
+        _ => p,
+    };
+    full + tail
+}
+
+/// Width of the panel starting at `start` in a padded width.
+fn panel_width(start: usize, width: usize, p: usize) -> usize {
+    let left = width - start;
+    if left >= p {
+        p
+    } else if left >= p / 2 {
+        p / 2
+    } else {
+        p / 4
+    }
+}
+
+/// Stores a (rows × cols) row-major matrix as zero-padded column panels: for each
+/// panel, its columns of row 0, then of row 1, …
+fn panels(rows: usize, cols: usize, p: usize, at: impl Fn(usize, usize) -> f32) -> Vec<f32> {
+    let width = padded(cols, p);
+    let mut out = vec![0.0; rows * width];
+    let mut start = 0;
+    while start < width {
+        let w = panel_width(start, width, p);
+        for k in 0..rows {
+            for j in 0..w.min(cols.saturating_sub(start)) {
+                out[rows * start + k * w + j] = at(k, start + j);
+            }
+        }
+        start += w;
+    }
+    out
+}
+
+/// a·b + c, fused where the CPU has FMA (the portable path must not call the
+/// slow software `fmaf`).
+#[inline(always)]
+fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// `out[..] += Σ_k x[k] · M[k, ..]` over `m` stored as panels of P (then P/2 = H,
+/// P/4 = Q) columns, with `x.len()` rows.
+#[inline(always)]
+fn panel_matvec<const FMA: bool, const P: usize, const H: usize, const Q: usize>(
+    x: &[f32],
+    m: &[f32],
+    out: &mut [f32],
+) {
+    let rows = x.len();
+    let width = out.len();
+    let mut start = 0;
+    while start < width {
+        let w = panel_width(start, width, P);
+        let (block, dst) = (&m[rows * start..rows * (start + w)], &mut out[start..start + w]);
+        if w == P {
+            panel::<FMA, P>(x, block, dst)
+        } else if w == H {
+            panel::<FMA, H>(x, block, dst)
+        } else {
+            panel::<FMA, Q>(x, block, dst)
+        }
+        start += w;
+    }
+}
+
+/// One panel: W accumulators stay in registers while the rows stream past.
+#[inline(always)]
+fn panel<const FMA: bool, const W: usize>(x: &[f32], block: &[f32], out: &mut [f32]) {
+    let mut acc = [0.0f32; W];
+    acc.copy_from_slice(&out[..W]);
+    for (&xk, row) in x.iter().zip(block.chunks_exact(W)) {
+        for (a, &w) in acc.iter_mut().zip(row) {
+            *a = madd::<FMA>(xk, w, *a);
+        }
+    }
+    out[..W].copy_from_slice(&acc);
 }
 
 /// The recurrent state and the scratch of a step; make one with [`Model::zero_state`].
@@ -74,84 +220,86 @@ impl Sampling {
 }
 
 #[inline(always)]
-fn step_body(m: &Model, s: &mut State, input: Option<usize>) {
-    let (n, h) = (m.n, m.h);
-    let width = GATES * h;
+fn step_body<const FMA: bool, const P: usize, const H: usize, const Q: usize>(
+    m: &Model,
+    s: &mut State,
+    input: Option<usize>,
+) {
+    let (n, h, width) = (m.n, m.h, m.gates_width);
     let row = input.filter(|&i| i < n).unwrap_or(n);
     let z = &mut s.z[..width];
     z.copy_from_slice(&m.kernel_bias[row * width..(row + 1) * width]);
-    for (k, &ak) in s.a.iter().enumerate() {
-        let r = &m.recurrent[k * width..(k + 1) * width];
-        for (zj, &rj) in z.iter_mut().zip(r) {
-            *zj += ak * rj;
-        }
-    }
-    let (zi, rest) = z.split_at_mut(h);
-    let (zf, rest) = rest.split_at_mut(h);
-    let (zg, zo) = rest.split_at_mut(h);
+    panel_matvec::<FMA, P, H, Q>(&s.a, &m.recurrent, z);
+    let (zi, zf, zg, zo) = (&z[..h], &z[h..2 * h], &z[2 * h..3 * h], &z[3 * h..4 * h]);
+    let (c, a) = (&mut s.c[..h], &mut s.a[..h]);
     for j in 0..h {
-        let i = fastmath::sigmoid(zi[j]);
-        let f = fastmath::sigmoid(zf[j]);
-        let g = fastmath::tanh(zg[j]);
-        let o = fastmath::sigmoid(zo[j]);
-        let c = f * s.c[j] + i * g;
-        s.c[j] = c;
-        s.a[j] = o * fastmath::tanh(c);
+        let cell = fastmath::sigmoid(zf[j]) * c[j] + fastmath::sigmoid(zi[j]) * fastmath::tanh(zg[j]);
+        c[j] = cell;
+        a[j] = fastmath::sigmoid(zo[j]) * fastmath::tanh(cell);
     }
-    let logits = &mut s.logits[..n];
+    let logits = &mut s.logits[..m.out_width];
     logits.copy_from_slice(&m.dense_bias);
-    for (k, &ak) in s.a.iter().enumerate() {
-        let d = &m.dense[k * n..(k + 1) * n];
-        for (l, &dj) in logits.iter_mut().zip(d) {
-            *l += ak * dj;
-        }
-    }
-    softmax(logits, 1.0, &mut s.probs[..n]);
+    panel_matvec::<FMA, P, H, Q>(&s.a, &m.dense, logits);
+    softmax(&logits[..n], 1.0, &mut s.probs[..n]);
 }
 
 /// `out = softmax(logits / temperature)`, with the fast exp.
 #[inline(always)]
 fn softmax(logits: &[f32], inv_temperature: f32, out: &mut [f32]) {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
+    let max = fastmath::max(logits);
     for (o, &l) in out.iter_mut().zip(logits) {
         *o = fastmath::exp((l - max) * inv_temperature);
-        sum += *o;
     }
-    let inv = 1.0 / sum;
+    let inv = 1.0 / fastmath::sum(out);
     for o in out.iter_mut() {
         *o *= inv;
     }
 }
 
 #[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+fn step_avx512(m: &Model, s: &mut State, input: Option<usize>) {
+    step_body::<true, 128, 64, 32>(m, s, input)
+}
+
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn step_wide(m: &Model, s: &mut State, input: Option<usize>) {
-    step_body(m, s, input)
+fn step_avx2(m: &Model, s: &mut State, input: Option<usize>) {
+    step_body::<true, 64, 32, 16>(m, s, input)
 }
 
 impl Model {
-    /// Lays out trained parameters for streaming.
+    /// Lays out trained parameters for the best instruction set of this CPU.
     pub fn new(p: &Params<f32>) -> Self {
+        Self::with_isa(p, Isa::detect())
+    }
+
+    /// Lays out trained parameters for a given instruction set (falling back to
+    /// portable code if the CPU lacks it).
+    pub fn with_isa(p: &Params<f32>, isa: Isa) -> Self {
+        let isa = if isa.is_supported() { isa } else { Isa::Portable };
         let (n, h) = (p.n_values(), p.hidden());
-        let width = GATES * h;
-        let mut kernel_bias = Vec::with_capacity((n + 1) * width);
-        for r in 0..n {
-            kernel_bias.extend(p.kernel.row(r).iter().zip(p.bias.iter()).map(|(k, b)| k + b));
+        let panel = isa.panel();
+        let (gates_width, out_width) = (padded(GATES * h, panel), padded(n, panel));
+        let mut kernel_bias = vec![0.0; (n + 1) * gates_width];
+        for r in 0..=n {
+            for j in 0..GATES * h {
+                let k = if r < n { p.kernel[[r, j]] } else { 0.0 };
+                kernel_bias[r * gates_width + j] = k + p.bias[j];
+            }
         }
-        kernel_bias.extend(p.bias.iter());
-        #[cfg(target_arch = "x86_64")]
-        let wide = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-        #[cfg(not(target_arch = "x86_64"))]
-        let wide = false;
+        let mut dense_bias = vec![0.0; out_width];
+        dense_bias[..n].copy_from_slice(p.dense_bias.as_slice().expect("standard layout"));
         Self {
             n,
             h,
+            isa,
+            gates_width,
+            out_width,
             kernel_bias,
-            recurrent: p.recurrent.iter().copied().collect(),
-            dense: p.dense.iter().copied().collect(),
-            dense_bias: p.dense_bias.to_vec(),
-            wide,
+            recurrent: panels(h, GATES * h, panel, |k, j| p.recurrent[[k, j]]),
+            dense: panels(h, n, panel, |k, j| p.dense[[k, j]]),
+            dense_bias,
         }
     }
 
@@ -165,15 +313,9 @@ impl Model {
         self.h
     }
 
-    /// True if steps use the AVX2/FMA code path.
-    pub fn uses_avx2(&self) -> bool {
-        self.wide
-    }
-
-    /// Forces the portable code path (for comparisons).
-    pub fn without_simd(mut self) -> Self {
-        self.wide = false;
-        self
+    /// The instruction set the steps run with.
+    pub fn isa(&self) -> Isa {
+        self.isa
     }
 
     /// A zero state with all scratch buffers allocated.
@@ -181,8 +323,8 @@ impl Model {
         State {
             a: vec![0.0; self.h],
             c: vec![0.0; self.h],
-            z: vec![0.0; GATES * self.h],
-            logits: vec![0.0; self.n],
+            z: vec![0.0; self.gates_width],
+            logits: vec![0.0; self.out_width],
             probs: vec![0.0; self.n],
             order: (0..self.n as u16).collect(),
             weights: vec![0.0; self.n],
@@ -193,13 +335,15 @@ impl Model {
     /// that starts a sequence) and returns the next token's probabilities.
     /// Allocation-free.
     pub fn step<'s>(&self, state: &'s mut State, input: Option<usize>) -> &'s [f32] {
-        #[cfg(target_arch = "x86_64")]
-        if self.wide {
-            // SAFETY: `wide` is set only when the CPU reports AVX2 and FMA.
-            unsafe { step_wide(self, state, input) };
-            return &state.probs;
+        match self.isa {
+            // SAFETY: `with_isa` keeps an ISA only if the CPU reports its features.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { step_avx512(self, state, input) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { step_avx2(self, state, input) },
+            _ => step_body::<false, 64, 32, 16>(self, state, input),
         }
-        step_body(self, state, input);
         &state.probs
     }
 }
@@ -209,36 +353,101 @@ impl State {
     /// reference), else a draw from softmax(logits / T) over the `top_k` most likely
     /// tokens. Reuses the state's buffers: allocation-free.
     pub fn sample(&mut self, sampling: Sampling, rng: &mut impl Rng) -> usize {
-        let logits = &self.logits;
-        let argmax =
-            logits.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &l)| if l > b.1 { (i, l) } else { b }).0;
+        let n = self.probs.len();
+        let logits = &self.logits[..n];
+        let max = fastmath::max(logits);
+        let argmax = logits.iter().position(|&l| l == max).unwrap_or(0);
         let t = sampling.temperature;
         if !(t.is_finite() && t > 0.0) || sampling.top_k == 1 {
             return argmax;
         }
-        let order = &mut self.order[..];
-        for (i, o) in order.iter_mut().enumerate() {
-            *o = i as u16;
-        }
-        let k = if sampling.top_k == 0 { order.len() } else { sampling.top_k.min(order.len()) };
-        if k < order.len() {
-            order.select_nth_unstable_by(k - 1, |&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
-        }
         let inv_t = 1.0 / t.max(1e-3);
-        let max = logits[argmax];
-        let scratch = &mut self.weights[..k];
-        let mut total = 0.0;
-        for (w, &i) in scratch.iter_mut().zip(order[..k].iter()) {
-            *w = fastmath::exp((logits[i as usize] - max) * inv_t);
-            total += *w;
-        }
-        let mut r = rng.random::<f32>() * total;
-        for (&w, &i) in scratch.iter().zip(order[..k].iter()) {
-            r -= w;
-            if r <= 0.0 {
-                return i as usize;
+        let k = if sampling.top_k == 0 { n } else { sampling.top_k.min(n) };
+        let weights = &mut self.weights[..k];
+        let order = &mut self.order[..n];
+        if k == n {
+            // Every token: a contiguous, vectorisable softmax numerator.
+            for (w, &l) in weights.iter_mut().zip(logits) {
+                *w = fastmath::exp((l - max) * inv_t);
+            }
+        } else {
+            for (i, o) in order.iter_mut().enumerate() {
+                *o = i as u16;
+            }
+            order.select_nth_unstable_by(k - 1, |&a, &b| logits[b as usize].total_cmp(&logits[a as usize]));
+            for (w, &i) in weights.iter_mut().zip(order.iter()) {
+                *w = fastmath::exp((logits[i as usize] - max) * inv_t);
             }
         }
-        order[k - 1] as usize
+        let mut r = rng.random::<f32>() * fastmath::sum(weights);
+        for (j, &w) in weights.iter().enumerate() {
+            r -= w;
+            if r <= 0.0 {
+                return if k == n { j } else { order[j] as usize };
+            }
+        }
+        if k == n { argmax } else { order[k - 1] as usize }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    fn state_with_logits(logits: &[f32]) -> State {
+        let n = logits.len();
+        State {
+            a: vec![],
+            c: vec![],
+            z: vec![],
+            logits: logits.to_vec(),
+            probs: vec![0.0; n],
+            order: (0..n as u16).collect(),
+            weights: vec![0.0; n],
+        }
+    }
+
+    #[test]
+    fn greedy_is_argmax() {
+        let mut s = state_with_logits(&[0.1, 3.0, -1.0, 2.9]);
+        assert_eq!(s.sample(Sampling::GREEDY, &mut SmallRng::seed_from_u64(0)), 1);
+        assert_eq!(s.sample(Sampling { temperature: f32::NAN, top_k: 0 }, &mut SmallRng::seed_from_u64(0)), 1);
+    }
+
+    #[test]
+    fn temperature_one_follows_the_softmax() {
+        let ln = |x: f32| x.ln();
+        let mut s = state_with_logits(&[0.0, ln(2.0), ln(4.0)]);
+        let mut rng = SmallRng::seed_from_u64(9);
+        let mut counts = [0usize; 3];
+        let draws = 40_000;
+        for _ in 0..draws {
+            counts[s.sample(Sampling { temperature: 1.0, top_k: 0 }, &mut rng)] += 1;
+        }
+        for (c, want) in counts.iter().zip([1.0 / 7.0, 2.0 / 7.0, 4.0 / 7.0]) {
+            assert!((*c as f64 / draws as f64 - want).abs() < 0.01, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn top_k_keeps_only_the_most_likely() {
+        let mut s = state_with_logits(&[0.0, 5.0, 1.0, 4.0, 3.0, -2.0]);
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut seen = [false; 6];
+        for _ in 0..2000 {
+            seen[s.sample(Sampling { temperature: 5.0, top_k: 3 }, &mut rng)] = true;
+        }
+        assert_eq!(seen, [false, true, false, true, true, false]);
+    }
+
+    #[test]
+    fn panels_pad_to_half_and_quarter_widths() {
+        assert_eq!(padded(90, 64), 96);
+        assert_eq!(padded(90, 128), 128);
+        assert_eq!(padded(256, 64), 256);
+        assert_eq!(padded(10, 64), 16);
+        assert_eq!(padded(20, 64), 32);
     }
 }

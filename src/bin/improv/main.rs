@@ -1,6 +1,7 @@
 //! `improv`: the command-line face of Improv.
 
 mod corpus_cmd;
+mod model_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,12 +18,15 @@ struct Cli {
 enum Command {
     /// Summarise what Improv learns from a MIDI file: tracks, bars, chords, tokens.
     Corpus(corpus_cmd::Args),
+    /// Show what a weights file holds (default: the embedded weights).
+    Model(model_cmd::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Corpus(args) => corpus_cmd::run(&args),
+        Command::Model(args) => model_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,50 @@
+//! `improv model [--weights FILE]`: what a weights file holds.
+
+use improv::model::{Model, Weights};
+use std::path::PathBuf;
+
+/// Arguments of `improv model`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A weights file written by `train` (default: the embedded weights).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+}
+
+/// Loads user weights, or the embedded default.
+pub fn load_weights(path: Option<&PathBuf>) -> Result<(Weights, String), String> {
+    match path {
+        Some(p) => {
+            let w = Weights::load(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok((w, p.display().to_string()))
+        }
+        None => {
+            let w = improv::default_weights().map_err(|e| format!("embedded weights: {e}"))?;
+            Ok((w, "embedded default weights".to_string()))
+        }
+    }
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let (w, source) = load_weights(args.weights.as_ref())?;
+    let t = &w.training;
+    println!("{source}");
+    println!("  model: LSTM({}) + Dense({}), {} parameters", w.params.hidden(), w.params.n_values(), w.params.count());
+    println!("  vocabulary: {} values", w.vocabulary.len());
+    println!(
+        "  trained on {} (sha256 {}…), {} epochs, seed {}, lr {}, batch {}, {} windows of {}",
+        t.source_name,
+        t.source_sha256.get(..12).unwrap_or(&t.source_sha256),
+        t.epochs,
+        t.seed,
+        t.learning_rate,
+        t.batch_size,
+        t.windows,
+        t.window_len
+    );
+    if let (Some(first), Some(last)) = (t.losses.first(), t.losses.last()) {
+        println!("  loss: {first:.3} at epoch 1, {last:.3} at the end");
+    }
+    println!("  inference path: {:?}", Model::new(&w.params).isa());
+    Ok(())
+}

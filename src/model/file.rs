@@ -1,0 +1,271 @@
+//! The weights file: a versioned, checksummed header around bincode-encoded
+//! parameters, with the vocabulary they index and how they were trained.
+//!
+//! Layout: `IMPRVWTS` magic (8 bytes), format version (u32 LE), body length
+//! (u64 LE), CRC-32 of the body (u32 LE), body (bincode 2, standard config, serde).
+
+use super::params::Params;
+use crate::grammar::{Token, Vocabulary};
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// First bytes of every weights file.
+pub const MAGIC: [u8; 8] = *b"IMPRVWTS";
+/// Format written by this version; older or newer ones are refused.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8 + 4;
+
+/// How a set of weights was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// File name of the training MIDI.
+    pub source_name: String,
+    /// SHA-256 of the training MIDI, hex.
+    pub source_sha256: String,
+    /// Epochs trained.
+    pub epochs: u32,
+    /// Seed of initialisation and shuffling.
+    pub seed: u64,
+    /// Base learning rate.
+    pub learning_rate: f32,
+    /// Batch size.
+    pub batch_size: u32,
+    /// Training windows and their length.
+    pub windows: u32,
+    /// Tokens per window.
+    pub window_len: u32,
+    /// Loss of every epoch (the last is the final loss).
+    pub losses: Vec<f32>,
+}
+
+impl TrainingInfo {
+    /// The last epoch's loss.
+    pub fn final_loss(&self) -> Option<f32> {
+        self.losses.last().copied()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    n_values: u32,
+    hidden: u32,
+    vocabulary: Vec<String>,
+    training: TrainingInfo,
+    kernel: Vec<f32>,
+    recurrent: Vec<f32>,
+    bias: Vec<f32>,
+    dense: Vec<f32>,
+    dense_bias: Vec<f32>,
+}
+
+/// A trained model with its vocabulary and provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// The parameters.
+    pub params: Params<f32>,
+    /// What each of the `n_values` outputs means.
+    pub vocabulary: Vocabulary,
+    /// Provenance.
+    pub training: TrainingInfo,
+}
+
+/// Why a weights file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeightsError {
+    /// The file could not be read or written.
+    #[error("{0}")]
+    Io(String),
+    /// Not an Improv weights file.
+    #[error("not an Improv weights file (wrong magic bytes)")]
+    BadMagic,
+    /// Shorter than its header or its declared body.
+    #[error("truncated weights file: {0}")]
+    Truncated(String),
+    /// Written by another format version.
+    #[error("weights format version {found} is not supported (this build reads version {FORMAT_VERSION})")]
+    Version {
+        /// The version in the file.
+        found: u32,
+    },
+    /// The body does not match its checksum.
+    #[error("corrupt weights file: checksum mismatch")]
+    Checksum,
+    /// The body does not decode.
+    #[error("corrupt weights file: {0}")]
+    Decode(String),
+    /// Tensors of the wrong size.
+    #[error("weights have the wrong shape: {0}")]
+    Shape(String),
+    /// The vocabulary does not fit the model.
+    #[error("weights vocabulary does not match the model: {0}")]
+    Vocabulary(String),
+}
+
+fn bincode_config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+impl Weights {
+    /// Checks that parameters and vocabulary fit each other.
+    pub fn validate(&self) -> Result<(), WeightsError> {
+        self.params.check_shapes().map_err(WeightsError::Shape)?;
+        let n = self.params.n_values();
+        if self.vocabulary.len() != n {
+            return Err(WeightsError::Vocabulary(format!(
+                "{} vocabulary values for {n} model outputs",
+                self.vocabulary.len()
+            )));
+        }
+        if let Some(bad) = self.vocabulary.values().iter().find(|v| Token::parse(v).is_err()) {
+            return Err(WeightsError::Vocabulary(format!("{bad:?} is not a grammar token")));
+        }
+        if self.params.slices().iter().any(|s| s.iter().any(|x| !x.is_finite())) {
+            return Err(WeightsError::Shape("a weight is not a finite number".into()));
+        }
+        Ok(())
+    }
+
+    /// Serialises to the file format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let [kernel, recurrent, bias, dense, dense_bias] = self.params.slices().map(<[f32]>::to_vec);
+        let body = Body {
+            n_values: self.params.n_values() as u32,
+            hidden: self.params.hidden() as u32,
+            vocabulary: self.vocabulary.values().to_vec(),
+            training: self.training.clone(),
+            kernel,
+            recurrent,
+            bias,
+            dense,
+            dense_bias,
+        };
+        let body = bincode::serde::encode_to_vec(&body, bincode_config()).expect("plain data encodes");
+        let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Parses and validates the file format.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WeightsError> {
+        if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
+            return Err(if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) {
+                WeightsError::Truncated(format!("{} bytes", bytes.len()))
+            } else {
+                WeightsError::BadMagic
+            });
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(WeightsError::Truncated(format!("{} bytes, the header alone has {HEADER_LEN}", bytes.len())));
+        }
+        let found = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if found != FORMAT_VERSION {
+            return Err(WeightsError::Version { found });
+        }
+        let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+        let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+        let body = &bytes[HEADER_LEN..];
+        if (body.len() as u64) < len {
+            return Err(WeightsError::Truncated(format!("body of {} bytes, header says {len}", body.len())));
+        }
+        if body.len() as u64 != len {
+            return Err(WeightsError::Decode(format!("{} bytes after the body", body.len() as u64 - len)));
+        }
+        if crc32fast::hash(body) != crc {
+            return Err(WeightsError::Checksum);
+        }
+        let (b, _): (Body, usize) = bincode::serde::decode_from_slice(body, bincode_config())
+            .map_err(|e| WeightsError::Decode(e.to_string()))?;
+        let (n, h) = (b.n_values as usize, b.hidden as usize);
+        let shape = |what: &str, e: ndarray::ShapeError| WeightsError::Shape(format!("{what}: {e}"));
+        let params = Params {
+            kernel: Array2::from_shape_vec((n, 4 * h), b.kernel).map_err(|e| shape("kernel", e))?,
+            recurrent: Array2::from_shape_vec((h, 4 * h), b.recurrent).map_err(|e| shape("recurrent kernel", e))?,
+            bias: Array1::from(b.bias),
+            dense: Array2::from_shape_vec((h, n), b.dense).map_err(|e| shape("dense kernel", e))?,
+            dense_bias: Array1::from(b.dense_bias),
+        };
+        let vocabulary = Vocabulary::from_sorted(b.vocabulary)
+            .ok_or_else(|| WeightsError::Vocabulary("values are not sorted and distinct".into()))?;
+        let w = Self { params, vocabulary, training: b.training };
+        w.validate()?;
+        Ok(w)
+    }
+
+    /// Reads and validates a weights file.
+    pub fn load(path: &Path) -> Result<Self, WeightsError> {
+        if path.is_dir() {
+            return Err(WeightsError::Io("is a directory, not a weights file".into()));
+        }
+        let bytes = std::fs::read(path).map_err(|e| WeightsError::Io(format!("cannot read: {}", e.kind())))?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Writes the file atomically: a temporary file in the same folder, renamed into
+    /// place, so a failure never leaves a half-written file behind.
+    pub fn save(&self, path: &Path) -> Result<(), WeightsError> {
+        crate::atomic::write(path, &self.to_bytes()).map_err(WeightsError::Io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn sample() -> Weights {
+        let vocabulary = Vocabulary::from_tokens(&["C,0.250", "R,0.500", "S,0.250,<M2,d-4>"]);
+        let params = Params::keras_init(3, 4, &mut rand::rngs::StdRng::seed_from_u64(1));
+        let training = TrainingInfo {
+            source_name: "x.mid".into(),
+            source_sha256: "00".into(),
+            epochs: 1,
+            seed: 1,
+            learning_rate: 0.01,
+            batch_size: 32,
+            windows: 60,
+            window_len: 30,
+            losses: vec![1.5],
+        };
+        Weights { params, vocabulary, training }
+    }
+
+    #[test]
+    fn round_trip() {
+        let w = sample();
+        assert_eq!(Weights::from_bytes(&w.to_bytes()).unwrap(), w);
+    }
+
+    #[test]
+    fn refuses_damage() {
+        let bytes = sample().to_bytes();
+        assert_eq!(Weights::from_bytes(b"GIF89a............................"), Err(WeightsError::BadMagic));
+        assert!(matches!(Weights::from_bytes(&bytes[..5]), Err(WeightsError::Truncated(_))));
+        assert!(matches!(Weights::from_bytes(&bytes[..30]), Err(WeightsError::Truncated(_))));
+        assert!(matches!(Weights::from_bytes(&bytes[..bytes.len() - 1]), Err(WeightsError::Truncated(_))));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 3;
+        flipped[last] ^= 0x40;
+        assert_eq!(Weights::from_bytes(&flipped), Err(WeightsError::Checksum));
+        let mut version = bytes.clone();
+        version[8] = 9;
+        assert_eq!(Weights::from_bytes(&version), Err(WeightsError::Version { found: 9 }));
+    }
+
+    #[test]
+    fn refuses_mismatched_vocabulary_and_shape() {
+        let mut w = sample();
+        w.vocabulary = Vocabulary::from_tokens(&["C,0.250", "R,0.500"]);
+        assert!(matches!(Weights::from_bytes(&w.to_bytes()), Err(WeightsError::Vocabulary(_))));
+        let mut w = sample();
+        w.vocabulary = Vocabulary::from_tokens(&["C,0.250", "R,0.500", "hello"]);
+        assert!(matches!(Weights::from_bytes(&w.to_bytes()), Err(WeightsError::Vocabulary(_))));
+        let mut w = sample();
+        w.params.dense_bias = ndarray::Array1::zeros(5);
+        assert!(matches!(Weights::from_bytes(&w.to_bytes()), Err(WeightsError::Shape(_))));
+    }
+}

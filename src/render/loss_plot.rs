@@ -1,0 +1,49 @@
+//! The training loss curve as a PNG (plotters).
+
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Size of the loss-curve picture in pixels.
+const SIZE: (u32, u32) = (900, 500);
+
+/// Draws loss per epoch, with an optional reference curve (e.g. Keras') beside it.
+/// Writes `path` through a temporary file, so a failure leaves nothing behind.
+pub fn plot_loss(losses: &[f32], reference: Option<(&str, &[f32])>, title: &str, path: &Path) -> Result<(), String> {
+    let tmp = crate::atomic::temp_beside(path, ".png")?;
+    draw(losses, reference, title, tmp.path()).map_err(|e| format!("cannot draw the loss curve: {e}"))?;
+    crate::atomic::persist(tmp, path)
+}
+
+fn draw(
+    losses: &[f32],
+    reference: Option<(&str, &[f32])>,
+    title: &str,
+    path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let epochs = losses.len().max(reference.map_or(0, |r| r.1.len())).max(1);
+    let top = losses.iter().chain(reference.iter().flat_map(|r| r.1.iter())).copied().fold(1.0f32, f32::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d(1f32..epochs as f32, 0f32..top * 1.05)?;
+    chart.configure_mesh().x_desc("epoch").y_desc("loss (sum of 30 cross-entropies)").draw()?;
+    let ours = losses.iter().enumerate().map(|(i, &l)| (i as f32 + 1.0, l));
+    chart
+        .draw_series(LineSeries::new(ours, BLUE.stroke_width(2)))?
+        .label("Improv")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+    if let Some((name, curve)) = reference {
+        let pts = curve.iter().enumerate().map(|(i, &l)| (i as f32 + 1.0, l));
+        chart
+            .draw_series(LineSeries::new(pts, RED.mix(0.7)))?
+            .label(name)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.7)));
+    }
+    chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.9)).draw()?;
+    root.present()?;
+    Ok(())
+}
