@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the main job.
+# Sets everything up and runs the main job: builds Improv and improvises a demo
+# solo from the embedded weights (solo.mid, solo.wav, solo.png in this folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 cargo build --release --locked
-./target/release/improv corpus data/original_metheny.mid
+./target/release/improv generate -o solo.mid --wav solo.wav --png solo.png

@@ -222,6 +222,50 @@ impl Corpus {
     }
 }
 
+/// The chords of one part of a file, bar by bar (offsets relative to the bar; a
+/// bar without a chord of its own repeats the last one from its downbeat): the
+/// changes to improvise over. The part is the selected one, or the non-drum part
+/// with the most chords. Returns the bars and the part's label.
+pub fn chord_bars(
+    bytes: &[u8],
+    selector: Option<&str>,
+    beats_per_bar: Beats,
+) -> Result<(Vec<Vec<ChordEvent>>, String), CorpusError> {
+    let file = MidiFile::parse(bytes)?;
+    if file.parts.is_empty() {
+        return Err(CorpusError::NoNotes);
+    }
+    let split = file.has_split_tracks();
+    let parts: Vec<PartSummary> = file.parts.iter().map(|p| summarize(p, split, file.ticks_per_quarter)).collect();
+    let index = match selector {
+        Some(s) => select(&file.parts, &parts, s)?,
+        None => (0..parts.len()).max_by_key(|&i| (!parts[i].drums, parts[i].chords, parts[i].notes)).unwrap_or(0),
+    };
+    let elements = build_part(&file.parts[index].notes, file.ticks_per_quarter).flattened();
+    let events = chord_events(&elements, parts[index].chords == 0);
+    let bar_of = |o: Beats| (o / beats_per_bar).floor().to_integer();
+    let last = events.iter().map(|e| bar_of(e.offset)).max().unwrap_or(0);
+    let first = events.iter().map(|e| bar_of(e.offset)).min().unwrap_or(0);
+    let mut bars = Vec::new();
+    let mut carried: Option<ChordEvent> = None;
+    for bar in first..=last {
+        let start = beats_per_bar * bar;
+        let mut chords: Vec<ChordEvent> = events
+            .iter()
+            .filter(|e| bar_of(e.offset) == bar)
+            .map(|e| ChordEvent { offset: e.offset - start, ..e.clone() })
+            .collect();
+        if chords.first().is_none_or(|c| c.offset > Beats::from_integer(0))
+            && let Some(prev) = &carried
+        {
+            chords.insert(0, ChordEvent { offset: Beats::from_integer(0), ..prev.clone() });
+        }
+        carried = chords.last().cloned().or(carried);
+        bars.push(chords);
+    }
+    Ok((bars, parts[index].label.clone()))
+}
+
 /// The chords of the chord part. As in the reference, single notes are dropped —
 /// unless the part never plays a chord, when each note stands for its own chord.
 fn chord_events(elements: &[Element], notes_as_chords: bool) -> Vec<ChordEvent> {

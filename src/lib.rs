@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod corpus;
 pub mod dataset;
+pub mod generate;
 pub mod grammar;
 pub mod midi;
 pub mod model;

@@ -1,5 +1,10 @@
-//! Pictures and sound of the model's work: the training loss curve, piano rolls, audio.
+//! Pictures and sound of the model's work: the training loss curve, the piano
+//! roll of a solo, and its audio through a SoundFont.
 
 mod loss_plot;
+mod piano_roll;
+mod wav;
 
 pub use loss_plot::plot_loss;
+pub use piano_roll::plot_piano_roll;
+pub use wav::{SAMPLE_RATE, SOUNDFONT_DIRS, TAIL_SECONDS, find_soundfont, render_wav};

@@ -1,6 +1,7 @@
 //! `improv`: the command-line face of Improv.
 
 mod corpus_cmd;
+mod generate_cmd;
 mod model_cmd;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Summarise what Improv learns from a MIDI file: tracks, bars, chords, tokens.
     Corpus(corpus_cmd::Args),
+    /// Improvise a solo over chord changes: MIDI, and optionally audio and a piano roll.
+    Generate(Box<generate_cmd::Args>),
     /// Show what a weights file holds (default: the embedded weights).
     Model(model_cmd::Args),
 }
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Corpus(args) => corpus_cmd::run(&args),
         Command::Model(args) => model_cmd::run(&args),
+        Command::Generate(args) => generate_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

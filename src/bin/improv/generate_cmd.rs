@@ -1,0 +1,177 @@
+//! `improv generate`: a solo from the embedded (or given) weights, as MIDI, audio
+//! and a picture.
+
+use crate::model_cmd::load_weights;
+use improv::generate::{
+    BEATS_PER_BAR, GenerateOptions, REFERENCE_TEMPO, Solo, changes_from_midi, changes_from_symbols, generate,
+    generate_reference, reference_changes,
+};
+use improv::grammar::{DEFAULT_REGISTER, NoteType};
+use improv::model::Sampling;
+use improv::render::{TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav};
+use improv::theory::symbol::parse_changes;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Bars above which rendering audio shows a progress bar.
+const PROGRESS_BARS: usize = 32;
+
+/// Arguments of `improv generate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The MIDI file to write.
+    #[arg(short, long, default_value = "solo.mid")]
+    out: PathBuf,
+    /// Also render the solo to a WAV file through a General MIDI SoundFont.
+    #[arg(long)]
+    wav: Option<PathBuf>,
+    /// Also draw a piano roll of the solo as a PNG.
+    #[arg(long)]
+    png: Option<PathBuf>,
+    /// The SoundFont for --wav (default: the first General MIDI font installed in the standard places).
+    #[arg(long)]
+    soundfont: Option<PathBuf>,
+    /// Sampling temperature: 0 = always the most likely token (the reference), higher = bolder.
+    #[arg(long, default_value_t = 0.9)]
+    temperature: f32,
+    /// Sample only among the K most likely tokens (0 = all).
+    #[arg(long, default_value_t = 16)]
+    top_k: usize,
+    /// Seed of sampling and decoding (default: a fresh one, printed so you can replay it).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Bars to play (default: the length of the changes).
+    #[arg(long)]
+    bars: Option<usize>,
+    /// Tempo in beats per minute.
+    #[arg(long, default_value_t = REFERENCE_TEMPO)]
+    tempo: f64,
+    /// A weights file written by `train` (default: the embedded weights).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Lowest MIDI key of the melody.
+    #[arg(long, default_value_t = DEFAULT_REGISTER.0)]
+    low: u8,
+    /// Highest MIDI key of the melody.
+    #[arg(long, default_value_t = DEFAULT_REGISTER.1)]
+    high: u8,
+    /// Changes to play over, e.g. "Dm7 G7 | Cmaj7 | A7b9 | %" (default: the reference's 18 bars).
+    #[arg(long, conflicts_with = "chords_from")]
+    chords: Option<String>,
+    /// Take the changes from the chord track of a MIDI file.
+    #[arg(long)]
+    chords_from: Option<PathBuf>,
+    /// With --chords-from: which track holds the chords (index, TRACK:CHANNEL or name).
+    #[arg(long, requires = "chords_from")]
+    chord_track: Option<String>,
+    /// Reproduce the reference's own flow: chord sets 1–5, 50 greedy tokens each, its decoder.
+    #[arg(long, conflicts_with_all = ["chords", "chords_from", "bars"])]
+    reference: bool,
+}
+
+fn check(args: &Args) -> Result<(), String> {
+    if !(args.temperature.is_finite() && (0.0..=10.0).contains(&args.temperature)) {
+        return Err(format!("--temperature {} is not between 0 and 10", args.temperature));
+    }
+    if args.bars.is_some_and(|b| !(1..=10_000).contains(&b)) {
+        return Err("--bars must be between 1 and 10000".into());
+    }
+    if !(args.tempo.is_finite() && (20.0..=400.0).contains(&args.tempo)) {
+        return Err(format!("--tempo {} is not between 20 and 400 BPM", args.tempo));
+    }
+    if args.low > 127 || args.high > 127 || args.low >= args.high {
+        return Err(format!("--low {} and --high {} must be MIDI keys (0–127) with low < high", args.low, args.high));
+    }
+    Ok(())
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    check(args)?;
+    let (weights, source) = load_weights(args.weights.as_ref())?;
+    if args.top_k > weights.vocabulary.len() {
+        return Err(format!("--top-k {} exceeds the {} values the model knows", args.top_k, weights.vocabulary.len()));
+    }
+    // Everything that can fail on input is checked before anything is written.
+    let soundfont = args.wav.as_ref().map(|_| find_soundfont(args.soundfont.as_deref())).transpose()?;
+    for p in std::iter::once(&args.out).chain(args.wav.iter()).chain(args.png.iter()) {
+        improv::atomic::temp_beside(p, "").map(drop)?;
+    }
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let (solo, changes_label) = if args.reference {
+        (generate_reference(&weights, seed).solo, "the reference's chord sets 1–5".to_string())
+    } else {
+        let (changes, label) = match (&args.chords, &args.chords_from) {
+            (Some(text), _) => {
+                let bars = parse_changes(text, BEATS_PER_BAR).map_err(|e| e.to_string())?;
+                (changes_from_symbols(&bars), format!("{} bars of --chords", bars.len()))
+            }
+            (None, Some(path)) => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| format!("{}: cannot read: {}", path.display(), e.kind()))?;
+                let (changes, part) = changes_from_midi(&bytes, args.chord_track.as_deref())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let label = format!("{} bars from {} of {}", changes.len(), part, path.display());
+                (changes, label)
+            }
+            (None, None) => (reference_changes(), "the reference's 18 bars (bars 120–137 of the Metheny solo)".into()),
+        };
+        let options = GenerateOptions {
+            bars: args.bars.unwrap_or(changes.len()),
+            tempo: args.tempo,
+            sampling: Sampling { temperature: args.temperature, top_k: args.top_k },
+            seed,
+            low: args.low,
+            high: args.high,
+        };
+        (generate(&weights, &changes, &options), label)
+    };
+    let midi = solo.to_midi();
+    improv::atomic::write(&args.out, &midi)?;
+    let mut written = vec![args.out.display().to_string()];
+    if let Some(png) = &args.png {
+        let title = format!("Improv — {} bars, seed {seed}", solo.bars);
+        plot_piano_roll(&solo, &title, png)?;
+        written.push(png.display().to_string());
+    }
+    if let (Some(wav), Some(font)) = (&args.wav, &soundfont) {
+        let seconds = solo.seconds() + TAIL_SECONDS;
+        let bar = if solo.bars > PROGRESS_BARS { ProgressBar::new(100) } else { ProgressBar::hidden() };
+        bar.set_style(ProgressStyle::with_template("rendering audio {bar:40} {percent}%").expect("valid template"));
+        render_wav(&midi, font, seconds, wav, |done, total| bar.set_position((100 * done / total.max(1)) as u64))?;
+        bar.finish_and_clear();
+        written.push(format!("{} ({seconds:.1} s, {})", wav.display(), font.display()));
+    }
+    report(&solo, args, &source, &changes_label);
+    println!("  wrote {}", written.join(", "));
+    Ok(())
+}
+
+fn report(solo: &Solo, args: &Args, source: &str, changes: &str) {
+    let mode = if args.reference {
+        "the reference flow (greedy, Reference decoding)".to_string()
+    } else if args.temperature == 0.0 {
+        "greedy".to_string()
+    } else {
+        format!("temperature {}, top-k {}", args.temperature, args.top_k)
+    };
+    println!("Improv solo: {} bars at {} BPM, seed {} ({mode})", solo.bars, solo.tempo, solo.seed);
+    println!("  weights: {source}; changes: {changes}");
+    let n = solo.notes.len();
+    let share = |k: NoteType| 100.0 * solo.notes.iter().filter(|x| x.kind == k).count() as f64 / n.max(1) as f64;
+    println!(
+        "  {n} notes from {} tokens: chord tones {:.0}%, scale tones {:.0}%, approach {:.0}%, other {:.0}%",
+        solo.tokens,
+        share(NoteType::Chord),
+        share(NoteType::Scale),
+        share(NoteType::Approach),
+        share(NoteType::Other)
+    );
+    if let (Some(lo), Some(hi)) = (solo.notes.iter().map(|x| x.key).min(), solo.notes.iter().map(|x| x.key).max()) {
+        println!("  pitch range {}–{} (MIDI {lo}–{hi})", key_name(lo), key_name(hi));
+    }
+}
+
+fn key_name(k: u8) -> String {
+    const NAMES: [&str; 12] = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+    format!("{}{}", NAMES[(k % 12) as usize], k as i32 / 12 - 1)
+}

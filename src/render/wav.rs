@@ -1,0 +1,96 @@
+//! Audio of a MIDI file through a General MIDI SoundFont (rustysynth), as a WAV.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Sample rate of the rendered audio.
+pub const SAMPLE_RATE: u32 = 44_100;
+/// Seconds of release tail kept after the last beat, so the final notes ring out.
+pub const TAIL_SECONDS: f64 = 1.0;
+
+/// Folders searched for a SoundFont, in order, when none is given.
+pub const SOUNDFONT_DIRS: &[&str] =
+    &["/usr/share/sounds/sf2", "/usr/share/soundfonts", "/usr/local/share/soundfonts", "/usr/share/sounds/sf3"];
+/// Preferred SoundFont file names (Debian's General MIDI fonts).
+const PREFERRED: &[&str] = &["FluidR3_GM.sf2", "default-GM.sf2", "TimGM6mb.sf2"];
+
+/// Finds a SoundFont: the one given, or one installed in the standard places.
+pub fn find_soundfont(given: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(p) = given {
+        return if p.is_file() { Ok(p.to_path_buf()) } else { Err(format!("{}: no such SoundFont file", p.display())) };
+    }
+    let mut dirs: Vec<PathBuf> = SOUNDFONT_DIRS.iter().map(PathBuf::from).collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".local/share/soundfonts"));
+    }
+    for dir in &dirs {
+        for name in PREFERRED {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+    }
+    for dir in &dirs {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("sf2")) && p.is_file())
+                .collect();
+            found.sort();
+            if let Some(p) = found.into_iter().next() {
+                return Ok(p);
+            }
+        }
+    }
+    Err(format!(
+        "no General MIDI SoundFont found in {}: install one with `apt-get install timgm6mb-soundfont` \
+         (or fluid-soundfont-gm), or pass --soundfont FILE.sf2",
+        SOUNDFONT_DIRS.join(", ")
+    ))
+}
+
+/// Renders `seconds` of a Standard MIDI File through a SoundFont and writes a
+/// 16-bit stereo WAV atomically. `progress(done, total)` is called per block.
+pub fn render_wav(
+    midi: &[u8],
+    soundfont: &Path,
+    seconds: f64,
+    path: &Path,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(), String> {
+    let mut file = std::fs::File::open(soundfont).map_err(|e| format!("{}: {e}", soundfont.display()))?;
+    let font = rustysynth::SoundFont::new(&mut file)
+        .map_err(|e| format!("{}: not a usable SoundFont: {e:?}", soundfont.display()))?;
+    let settings = rustysynth::SynthesizerSettings::new(SAMPLE_RATE as i32);
+    let synth = rustysynth::Synthesizer::new(&Arc::new(font), &settings).map_err(|e| format!("synthesizer: {e:?}"))?;
+    let midi = rustysynth::MidiFile::new(&mut std::io::Cursor::new(midi)).map_err(|e| format!("MIDI: {e:?}"))?;
+    let mut sequencer = rustysynth::MidiFileSequencer::new(synth);
+    sequencer.play(&Arc::new(midi), false);
+    let total = (seconds.max(0.0) * SAMPLE_RATE as f64).round() as usize;
+    let block = SAMPLE_RATE as usize / 10;
+    let tmp = crate::atomic::temp_beside(path, ".wav")?;
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: SAMPLE_RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(tmp.path(), spec).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (mut left, mut right) = (vec![0f32; block], vec![0f32; block]);
+    let mut done = 0;
+    while done < total {
+        let n = block.min(total - done);
+        sequencer.render(&mut left[..n], &mut right[..n]);
+        for i in 0..n {
+            for s in [left[i], right[i]] {
+                let v = (s.clamp(-1.0, 1.0) * i16::MAX as f32) as i16;
+                writer.write_sample(v).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        done += n;
+        progress(done, total);
+    }
+    writer.finalize().map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::atomic::persist(tmp, path)
+}

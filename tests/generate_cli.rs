@@ -1,0 +1,147 @@
+//! `improv generate` end to end: outputs, determinism, the reference flow, chord
+//! changes, and bad input.
+
+mod common;
+
+use improv::generate::{REFERENCE_SETS, REFERENCE_TOKENS, generate_reference};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn improv_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_improv")).current_dir(dir).args(args).output().expect("run improv")
+}
+
+fn assert_fails(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
+}
+
+#[test]
+fn midi_audio_and_picture_from_nothing() {
+    // An empty folder: everything comes from the binary (plus an installed SoundFont).
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        improv_in(dir.path(), &["generate", "-o", "solo.mid", "--wav", "solo.wav", "--png", "solo.png", "--seed", "4"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("18 bars at 130 BPM, seed 4"), "{stdout}");
+    assert!(stdout.contains("chord tones"), "{stdout}");
+
+    // MIDI: our reader reads it back; melody and chords on separate tracks and channels.
+    let midi = improv::midi::MidiFile::parse(&std::fs::read(dir.path().join("solo.mid")).unwrap()).unwrap();
+    assert_eq!(midi.format, 1);
+    assert_eq!(midi.parts.len(), 2);
+    assert_ne!(midi.parts[0].channel, midi.parts[1].channel);
+    assert!(midi.parts[0].notes.len() > 60, "{} melody notes", midi.parts[0].notes.len());
+    assert!((midi.initial_bpm() - 130.0).abs() < 0.01);
+
+    // WAV: header, duration of 18 bars at 130 BPM plus the release tail, not silent.
+    let mut wav = hound::WavReader::open(dir.path().join("solo.wav")).unwrap();
+    let spec = wav.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 44_100, 16));
+    let seconds = wav.duration() as f64 / 44_100.0;
+    let want = 18.0 * 4.0 * 60.0 / 130.0 + improv::render::TAIL_SECONDS;
+    assert!((seconds - want).abs() < 0.01, "{seconds} s, want {want}");
+    let samples: Vec<f64> = wav.samples::<i16>().map(|s| s.unwrap() as f64 / 32768.0).collect();
+    let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64).sqrt();
+    assert!(rms > 0.01, "RMS {rms}");
+
+    // PNG: a picture with notes of each colour class present.
+    let img = image::open(dir.path().join("solo.png")).unwrap().to_rgb8();
+    assert!(img.width() >= 900 && img.height() == 620);
+    let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0 == rgb).count();
+    assert!(count([31, 119, 180]) > 500, "chord-tone notes drawn");
+    assert!(count([44, 160, 44]) > 100, "scale-tone notes drawn");
+}
+
+#[test]
+fn same_seed_same_file_other_seed_other_solo() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, seed) in [("a.mid", "11"), ("b.mid", "11"), ("c.mid", "12")] {
+        let out = improv_in(dir.path(), &["generate", "-o", name, "--seed", seed, "--bars", "8"]);
+        assert!(out.status.success());
+    }
+    let read = |n: &str| std::fs::read(dir.path().join(n)).unwrap();
+    assert_eq!(read("a.mid"), read("b.mid"));
+    assert_ne!(read("a.mid"), read("c.mid"));
+    // Greedy is deterministic whatever the seed of sampling... but decoding still draws.
+    let out = improv_in(dir.path(), &["generate", "-o", "g.mid", "--temperature", "0", "--bars", "4"]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn reference_flow_structure() {
+    let weights = improv::default_weights().unwrap();
+    let run = generate_reference(&weights, 0);
+    assert_eq!(run.solo.bars, REFERENCE_SETS);
+    assert_eq!(run.solo.beats(), 20);
+    assert_eq!(run.tokens_per_set.len(), 5);
+    for set in &run.tokens_per_set {
+        assert_eq!(set.len(), REFERENCE_TOKENS);
+        assert_eq!(set, &run.tokens_per_set[0], "greedy from a zero state: the same 50 tokens");
+    }
+    // The sets start 4 beats apart and each runs on past its own bar (the overlap quirk).
+    let firsts: Vec<i64> = (0..5)
+        .map(|s| run.solo.notes.iter().filter(|n| n.start >= improv::score::Beats::from_integer(4 * s)).count() as i64)
+        .collect();
+    assert!(firsts.windows(2).all(|w| w[0] > w[1]));
+    assert!(run.solo.notes.iter().any(|n| n.start > improv::score::Beats::from_integer(20)));
+    let dir = tempfile::tempdir().unwrap();
+    let out = improv_in(dir.path(), &["generate", "--reference", "-o", "ref.mid", "--seed", "0"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 bars at 130 BPM"));
+}
+
+#[test]
+fn changes_from_symbols_and_from_a_midi_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        improv_in(dir.path(), &["generate", "--chords", "Dm7 G7 | Cmaj7 | A7b9 | %", "-o", "c.mid", "--seed", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 bars"));
+    let midi = improv::midi::MidiFile::parse(&std::fs::read(dir.path().join("c.mid")).unwrap()).unwrap();
+    let chord_keys: std::collections::BTreeSet<u8> = midi.parts[1].notes.iter().map(|n| n.key % 12).collect();
+    // D F A C, G B D F, C E G B, A C# E G Bb.
+    assert_eq!(chord_keys.into_iter().collect::<Vec<_>>(), vec![0, 1, 2, 4, 5, 7, 9, 10, 11]);
+    let metheny = common::metheny();
+    let out = improv_in(
+        dir.path(),
+        &[
+            "generate",
+            "--chords-from",
+            metheny.to_str().unwrap(),
+            "--chord-track",
+            "piano",
+            "--bars",
+            "6",
+            "-o",
+            "m.mid",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"Piano\""));
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("bad.bin"), b"not weights").unwrap();
+    let cases: [(&[&str], &str); 8] = [
+        (&["generate", "--chords", "Dm7 | Xm7"], "column 7"),
+        (&["generate", "--bars", "0"], "--bars"),
+        (&["generate", "--temperature=-1"], "--temperature"),
+        (&["generate", "--tempo", "0"], "--tempo"),
+        (&["generate", "--low", "80", "--high", "60"], "--low"),
+        (&["generate", "--weights", "bad.bin"], "bad.bin"),
+        (&["generate", "--wav", "s.wav", "--soundfont", "missing.sf2"], "missing.sf2"),
+        (&["generate", "--chords-from", "nothing.mid"], "nothing.mid"),
+    ];
+    for (args, needle) in cases {
+        assert_fails(&improv_in(d, args), needle);
+    }
+    let left: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("bad.bin")], "no output written");
+}
