@@ -11,6 +11,8 @@ pub mod generate;
 pub mod grammar;
 pub mod midi;
 pub mod model;
+#[cfg(feature = "plugin")]
+pub mod plugin;
 pub mod mt19937;
 pub mod render;
 pub mod score;

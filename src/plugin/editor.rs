@@ -1,0 +1,174 @@
+//! The editor (egui): parameters, the current chord, a live piano roll, model
+//! information, loading weights, a panic button and MIDI export.
+
+use super::engine::PlayedNote;
+use super::params::ImprovParams;
+use super::{Improv, Shared, Task};
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier, widgets};
+use std::sync::Arc;
+
+pub fn default_state() -> Arc<EguiEditorState> {
+    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(760.0, 560.0), 1.0)
+}
+
+pub fn create(
+    params: Arc<ImprovParams>,
+    shared: Arc<Shared>,
+    state: Arc<EguiEditorState>,
+    executor: AsyncExecutor<Improv>,
+) -> Option<EguiEditor<ImprovGui>> {
+    let app = ImprovGui {
+        params,
+        shared,
+        executor,
+        gui: None,
+        history: Vec::new(),
+        weights_path: String::new(),
+        export_path: "improv-solo.mid".into(),
+        export_bars: 8,
+        message: String::new(),
+    };
+    nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), EguiNiceSettings::new().with_tile("Improv"), app)
+}
+
+/// Bars of history the editor keeps.
+const HISTORY_BARS: f64 = 64.0;
+
+pub struct ImprovGui {
+    params: Arc<ImprovParams>,
+    shared: Arc<Shared>,
+    executor: AsyncExecutor<Improv>,
+    gui: Option<GuiContext>,
+    history: Vec<PlayedNote>,
+    weights_path: String,
+    export_path: String,
+    export_bars: u32,
+    message: String,
+}
+
+impl ImprovGui {
+    fn export(&self) -> Result<String, String> {
+        let now = self.shared.position();
+        let from = now - self.export_bars as f64 * 4.0;
+        let origin = (from / 4.0).floor() * 4.0;
+        let to_beats = |b: f64| crate::score::Beats::new(((b - origin) * 480.0).round().max(0.0) as i64, 480);
+        let notes: Vec<crate::midi::NoteOut> = self
+            .history
+            .iter()
+            .filter(|n| n.start >= from && n.start <= now)
+            .map(|n| crate::midi::NoteOut { start: to_beats(n.start), length: to_beats(origin + n.length), key: n.key, velocity: 100 })
+            .collect();
+        if notes.is_empty() {
+            return Err("nothing played in those bars yet".into());
+        }
+        let bytes = crate::midi::write_smf(
+            crate::midi::Conductor { bpm: 120.0, beats_per_bar: 4 },
+            &[crate::midi::TrackOut { name: "Improv".into(), channel: 0, program: 26, notes }],
+        );
+        crate::atomic::write(std::path::Path::new(&self.export_path), &bytes)?;
+        Ok(format!("wrote {} notes to {}", self.history.len().min(9999), self.export_path))
+    }
+
+    fn piano_roll(&self, ui: &mut egui::Ui) {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 160.0), egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 2.0, egui::Color32::from_gray(24));
+        let now = self.shared.position();
+        let span = 16.0; // beats shown: the last four bars
+        let x = |b: f64| rect.left() + ((b - (now - span)) / span) as f32 * rect.width();
+        let y = |k: u8| rect.bottom() - (k.saturating_sub(36) as f32 / 60.0) * rect.height();
+        for bar in 0..=4 {
+            let b = (now / 4.0).floor() * 4.0 - bar as f64 * 4.0;
+            painter.line_segment([egui::pos2(x(b), rect.top()), egui::pos2(x(b), rect.bottom())], (1.0, egui::Color32::from_gray(70)));
+        }
+        for n in self.history.iter().filter(|n| n.start + n.length >= now - span) {
+            let colour = match n.kind {
+                crate::grammar::NoteType::Chord => egui::Color32::from_rgb(31, 119, 180),
+                crate::grammar::NoteType::Scale => egui::Color32::from_rgb(44, 160, 44),
+                crate::grammar::NoteType::Approach => egui::Color32::from_rgb(255, 127, 14),
+                _ => egui::Color32::from_rgb(214, 39, 40),
+            };
+            let r = egui::Rect::from_min_max(egui::pos2(x(n.start), y(n.key) - 3.0), egui::pos2(x(n.start + n.length), y(n.key)));
+            painter.rect_filled(r.intersect(rect), 1.0, colour);
+        }
+    }
+}
+
+impl NiceEguiApp for ImprovGui {
+    fn build(&mut self, _egui: egui::Context, ctx: GuiContext, _frame: &mut Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.gui = Some(ctx);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        let Some(ctx) = self.gui.clone() else { return };
+        self.shared.drain_history(&mut self.history);
+        let now = self.shared.position();
+        self.history.retain(|n| n.start >= now - HISTORY_BARS * 4.0 && n.start <= now + 8.0);
+        let setter = ctx.param_setter();
+        let status = self.shared.status();
+        ui.heading("Improv");
+        let chord = self.shared.chord();
+        let name = if chord.is_empty() { "—".to_string() } else { crate::theory::symbol::name_chord(&chord) };
+        ui.label(format!("Chord: {name}"));
+        self.piano_roll(ui);
+        ui.columns(2, |cols| {
+            let p = &self.params;
+            for param in [&p.temperature, &p.humanize, &p.gate, &p.swing, &p.free_tempo] {
+                cols[0].label(param.name());
+                cols[0].add(widgets::ParamSlider::for_param(param, &setter));
+            }
+            for param in [&p.top_k, &p.seed, &p.low, &p.high, &p.octave, &p.velocity, &p.channel] {
+                cols[1].label(param.name());
+                cols[1].add(widgets::ParamSlider::for_param(param, &setter));
+            }
+            for param in [&p.same_solo, &p.pass_through, &p.free_run] {
+                let mut on = param.value();
+                if cols[0].checkbox(&mut on, param.name()).changed() {
+                    setter.begin_set_parameter(param);
+                    setter.set_parameter(param, on);
+                    setter.end_set_parameter(param);
+                }
+            }
+            cols[0].label(p.chord_source.name());
+            cols[0].add(widgets::ParamSlider::for_param(&p.chord_source, &setter));
+            cols[0].label(p.key.name());
+            cols[0].add(widgets::ParamSlider::for_param(&p.key, &setter));
+            cols[0].label(p.mode.name());
+            cols[0].add(widgets::ParamSlider::for_param(&p.mode, &setter));
+        });
+        ui.separator();
+        ui.label(&status.model);
+        if !status.message.is_empty() {
+            ui.colored_label(egui::Color32::from_rgb(230, 160, 40), &status.message);
+        }
+        ui.horizontal(|ui| {
+            ui.label("Weights file:");
+            ui.text_edit_singleline(&mut self.weights_path);
+            if ui.button("Load").clicked() {
+                self.executor.execute_background(Task::LoadWeights(self.weights_path.trim().to_string()));
+            }
+            if ui.button("Embedded").clicked() {
+                self.executor.execute_background(Task::LoadWeights(String::new()));
+            }
+        });
+        ui.horizontal(|ui| {
+            if ui.button("Panic: all notes off").clicked() {
+                self.shared.panic();
+            }
+            ui.label("Export the last");
+            ui.add(egui::DragValue::new(&mut self.export_bars).range(1..=64));
+            ui.label("bars to");
+            ui.text_edit_singleline(&mut self.export_path);
+            if ui.button("Export .mid").clicked() {
+                self.message = self.export().unwrap_or_else(|e| e);
+            }
+        });
+        if !self.message.is_empty() {
+            ui.label(&self.message);
+        }
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+    }
+}

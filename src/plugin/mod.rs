@@ -1,0 +1,396 @@
+//! The CLAP/VST3 plugin: a thin nice-plug shell around [`engine::Engine`].
+//!
+//! Threads: the host's audio thread runs [`Plugin::process`] (no allocation, lock,
+//! I/O or unbounded loop: everything it touches is allocated in `Default`/`activate`;
+//! debug builds with the `alloc-check` feature abort if it allocates). Weights are
+//! loaded on a background thread and handed over through a wait-free ring buffer;
+//! the replaced model goes back through another ring to be dropped off the audio
+//! thread. The editor reads the chord, the played notes and the status through
+//! atomics and a third ring.
+
+pub mod engine;
+pub mod params;
+#[cfg(feature = "gui")]
+mod editor;
+
+use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo};
+use nice_plug::midi::{Channel, Key, VoiceID};
+use nice_plug::prelude::*;
+use params::ImprovParams;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Models waiting to be swapped in (or out) at once.
+const MODEL_RING: usize = 4;
+/// Played notes buffered for the editor.
+const HISTORY_RING: usize = 4096;
+
+/// What the audio thread shares with the editor and the loader.
+pub struct Shared {
+    chord: [AtomicU8; 16],
+    chord_len: AtomicUsize,
+    /// The host position of the last block, in beats (f64 bits).
+    position: AtomicU64,
+    /// Set by the editor's panic button; the audio thread releases every note.
+    panic: AtomicBool,
+    /// Model description and the last load message (never touched by the audio thread).
+    status: Mutex<Status>,
+    to_audio: Mutex<rtrb::Producer<Box<LiveModel>>>,
+    returned: Mutex<rtrb::Consumer<Box<LiveModel>>>,
+    history: Mutex<rtrb::Consumer<PlayedNote>>,
+}
+
+/// The model in use and the last message about loading one.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// Where the weights came from, their vocabulary, size and loss.
+    pub model: String,
+    /// The last warning or error ("" = none).
+    pub message: String,
+}
+
+impl Shared {
+    /// The chord the engine is playing over.
+    pub fn chord(&self) -> Vec<u8> {
+        let n = self.chord_len.load(Ordering::Relaxed).min(16);
+        self.chord[..n].iter().map(|k| k.load(Ordering::Relaxed)).collect()
+    }
+
+    /// The host position of the last block, in beats.
+    pub fn position(&self) -> f64 {
+        f64::from_bits(self.position.load(Ordering::Relaxed))
+    }
+
+    /// The model description and the last message.
+    pub fn status(&self) -> Status {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Takes the notes played since the last call.
+    pub fn drain_history(&self, into: &mut Vec<PlayedNote>) {
+        if let Ok(mut ring) = self.history.lock() {
+            while let Ok(n) = ring.pop() {
+                into.push(n);
+            }
+        }
+    }
+
+    /// Asks the audio thread to release every note.
+    pub fn panic(&self) {
+        self.panic.store(true, Ordering::Relaxed);
+    }
+
+    /// Drops models the audio thread has handed back.
+    fn drop_returned(&self) {
+        if let Ok(mut ring) = self.returned.lock() {
+            while ring.pop().is_ok() {}
+        }
+    }
+}
+
+fn describe(w: &crate::model::Weights, source: &str) -> String {
+    format!(
+        "{source}: LSTM({}) + Dense({}), {} parameters, trained on {} for {} epochs, final loss {:.3}",
+        w.params.hidden(),
+        w.params.n_values(),
+        w.params.count(),
+        w.training.source_name,
+        w.training.epochs,
+        w.training.final_loss().unwrap_or(f32::NAN)
+    )
+}
+
+/// Loads a weights file (or the embedded weights for "") into a live model.
+fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
+    let (weights, source) = if path.is_empty() {
+        (crate::default_weights().map_err(|e| e.to_string())?, "embedded default weights".to_string())
+    } else {
+        let w = crate::model::Weights::load(std::path::Path::new(path)).map_err(|e| format!("{path}: {e}"))?;
+        (w, path.to_string())
+    };
+    let info = describe(&weights, &source);
+    Ok((Box::new(LiveModel::new(&weights, source)), info))
+}
+
+/// Work done off the audio thread.
+pub enum Task {
+    /// Load a weights file ("" = the embedded weights) and hand it to the audio thread.
+    LoadWeights(String),
+}
+
+/// The plugin.
+pub struct Improv {
+    params: Arc<ImprovParams>,
+    engine: Engine,
+    shared: Arc<Shared>,
+    sample_rate: f32,
+    inbox: rtrb::Consumer<Box<LiveModel>>,
+    outbox: rtrb::Producer<Box<LiveModel>>,
+    history: rtrb::Producer<PlayedNote>,
+    inputs: Vec<NoteMsg>,
+    #[cfg(feature = "gui")]
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+}
+
+impl Default for Improv {
+    fn default() -> Self {
+        let (model, info) = load_model("").expect("the embedded weights are valid (tested)");
+        let (to_audio, inbox) = rtrb::RingBuffer::new(MODEL_RING);
+        let (outbox, returned) = rtrb::RingBuffer::new(MODEL_RING);
+        let (history, history_rx) = rtrb::RingBuffer::new(HISTORY_RING);
+        let shared = Arc::new(Shared {
+            chord: Default::default(),
+            chord_len: AtomicUsize::new(0),
+            position: AtomicU64::new(0f64.to_bits()),
+            panic: AtomicBool::new(false),
+            status: Mutex::new(Status { model: info, message: String::new() }),
+            to_audio: Mutex::new(to_audio),
+            returned: Mutex::new(returned),
+            history: Mutex::new(history_rx),
+        });
+        Self {
+            params: Arc::new(ImprovParams::default()),
+            engine: Engine::new(model),
+            shared,
+            sample_rate: 44_100.0,
+            inbox,
+            outbox,
+            history,
+            inputs: Vec::with_capacity(Self::INPUT_EVENT_CAPACITY),
+            #[cfg(feature = "gui")]
+            editor_state: editor::default_state(),
+        }
+    }
+}
+
+impl Improv {
+    /// Brings the engine's model in line with the persisted weights path (main thread).
+    fn sync_weights(&mut self) {
+        let wanted = self.params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
+        let current = self.engine.model_source();
+        let same = if wanted.is_empty() { current == "embedded default weights" } else { current == wanted };
+        if same {
+            return;
+        }
+        match load_model(&wanted) {
+            Ok((model, info)) => {
+                drop(self.engine.swap_model(model));
+                if let Ok(mut s) = self.shared.status.lock() {
+                    *s = Status { model: info, message: String::new() };
+                }
+            }
+            Err(e) => {
+                // A saved project whose weights file is gone still opens: embedded weights, and a warning.
+                if let Ok((model, info)) = load_model("") {
+                    drop(self.engine.swap_model(model));
+                    if let Ok(mut s) = self.shared.status.lock() {
+                        *s = Status { model: info, message: format!("{e} — using the embedded weights") };
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Plugin for Improv {
+    const NAME: &'static str = "Improv";
+    const VENDOR: &'static str = "Improv";
+    const URL: &'static str = "https://example.invalid/improv";
+    const EMAIL: &'static str = "improv@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    // A MIDI effect: no audio ports at all.
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[];
+    const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+    const MIDI_OUTPUT: MidiConfig = MidiConfig::Basic;
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+    #[cfg(feature = "gui")]
+    type Editor = nice_plug_egui::EguiEditor<editor::ImprovGui>;
+    #[cfg(not(feature = "gui"))]
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = Task;
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let shared = self.shared.clone();
+        let params = self.params.clone();
+        Box::new(move |task| match task {
+            Task::LoadWeights(path) => {
+                shared.drop_returned();
+                let result = load_model(&path);
+                let mut status = shared.status.lock().unwrap_or_else(|e| e.into_inner());
+                match result {
+                    Ok((model, info)) => {
+                        let pushed = shared.to_audio.lock().map(|mut ring| ring.push(model).is_ok()).unwrap_or(false);
+                        if pushed {
+                            if let Ok(mut p) = params.weights_path.lock() {
+                                *p = path;
+                            }
+                            *status = Status { model: info, message: String::new() };
+                        } else {
+                            status.message = "busy: try loading again".into();
+                        }
+                    }
+                    Err(e) => status.message = format!("not loaded: {e}"),
+                }
+            }
+        })
+    }
+
+    #[cfg(feature = "gui")]
+    fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.shared.clone(), self.editor_state.clone(), async_executor)
+    }
+
+    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _cx: &mut impl ActivateContext<Self>) -> bool {
+        self.sample_rate = config.sample_rate;
+        self.sync_weights();
+        self.engine.reset();
+        true
+    }
+
+    fn reset(&mut self) {
+        self.engine.reset();
+    }
+
+    fn deactivate(&mut self) {
+        self.engine.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        #[cfg(feature = "alloc-bug")]
+        std::hint::black_box(Vec::<u8>::with_capacity(64));
+        if self.shared.panic.swap(false, Ordering::Relaxed) {
+            self.engine.panic();
+        }
+        while let Ok(model) = self.inbox.pop() {
+            let old = self.engine.swap_model(model);
+            if let Err(rtrb::PushError::Full(old)) = self.outbox.push(old) {
+                // Never free on the audio thread; the ring is sized so this cannot happen.
+                std::mem::forget(old);
+            }
+        }
+        let t = context.transport();
+        let transport = TransportInfo { playing: t.playing, tempo: t.tempo, pos_beats: t.pos_beats() };
+        let sample_rate = if t.sample_rate > 0.0 { t.sample_rate } else { self.sample_rate };
+        let len = buffer.samples() as u32;
+        self.inputs.clear();
+        while let Some(event) = context.next_event() {
+            let msg = match event {
+                NoteEvent::NoteOn { timing, channel, key: Key::Number(key), velocity, .. } => {
+                    NoteMsg { timing, on: true, channel: channel.number().unwrap_or(0), key, velocity }
+                }
+                NoteEvent::NoteOff { timing, channel, key: Key::Number(key), velocity, .. } => {
+                    NoteMsg { timing, on: false, channel: channel.number().unwrap_or(0), key, velocity }
+                }
+                _ => continue,
+            };
+            if self.inputs.len() < self.inputs.capacity() {
+                self.inputs.push(msg);
+            }
+        }
+        let mut settings = self.params.settings();
+        let (transport, pass) = if self.params.bypass.value() {
+            settings.free_run = false;
+            (TransportInfo { playing: false, tempo: None, pos_beats: None }, true)
+        } else {
+            (transport, self.params.pass_through.value())
+        };
+        let events = self.engine.process(transport, sample_rate, len, &self.inputs, pass, &settings);
+        for e in events {
+            let (channel, key, voice_id) = (Channel::Number(e.channel), Key::Number(e.key), VoiceID::Wildcard);
+            let event = if e.on {
+                NoteEvent::NoteOn { timing: e.timing, voice_id, channel, key, velocity: e.velocity }
+            } else {
+                NoteEvent::NoteOff { timing: e.timing, voice_id, channel, key, velocity: e.velocity }
+            };
+            let _ = context.try_send_event(event);
+        }
+        let chord = self.engine.chord();
+        for (slot, &k) in self.shared.chord.iter().zip(chord) {
+            slot.store(k, Ordering::Relaxed);
+        }
+        self.shared.chord_len.store(chord.len(), Ordering::Relaxed);
+        if let Some(pos) = transport.pos_beats {
+            self.shared.position.store(pos.to_bits(), Ordering::Relaxed);
+        }
+        for &n in self.engine.played() {
+            let _ = self.history.push(n);
+        }
+        ProcessStatus::KeepAlive
+    }
+}
+
+impl ClapPlugin for Improv {
+    const CLAP_ID: &'static str = "invalid.example.improv";
+    const CLAP_DESCRIPTION: Option<&'static str> = Some("An LSTM improvises a jazz line over the chords you hold");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::NoteEffect, ClapFeature::Utility];
+}
+
+impl Vst3Plugin for Improv {
+    const VST3_CLASS_ID: [u8; 16] = *b"ImprovLSTMNoteFx";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Generator];
+}
+
+nice_export_clap!(Improv);
+nice_export_vst3!(Improv);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_path(p: &Improv, path: &str) {
+        *p.params.weights_path.lock().unwrap() = path.to_string();
+    }
+
+    #[test]
+    fn missing_or_bad_weights_on_restore_fall_back_with_a_warning() {
+        let mut p = Improv::default();
+        set_path(&p, "/nonexistent/mine.bin");
+        p.sync_weights();
+        assert_eq!(p.engine.model_source(), "embedded default weights");
+        let status = p.shared.status();
+        assert!(status.message.contains("/nonexistent/mine.bin") && status.message.contains("embedded"), "{status:?}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.bin");
+        std::fs::write(&bad, b"IMPRVWTS garbage").unwrap();
+        set_path(&p, bad.to_str().unwrap());
+        p.sync_weights();
+        assert_eq!(p.engine.model_source(), "embedded default weights");
+        assert!(p.shared.status().message.contains("bad.bin"));
+
+        let good = dir.path().join("good.bin");
+        std::fs::write(&good, crate::DEFAULT_WEIGHTS).unwrap();
+        set_path(&p, good.to_str().unwrap());
+        p.sync_weights();
+        assert_eq!(p.engine.model_source(), good.to_str().unwrap());
+        assert!(p.shared.status().message.is_empty());
+    }
+
+    #[test]
+    fn loading_in_the_background_hands_the_model_over() {
+        let mut p = Improv::default();
+        let exec = p.task_executor();
+        exec(Task::LoadWeights("/nonexistent.bin".into()));
+        assert!(p.shared.status().message.starts_with("not loaded"), "{:?}", p.shared.status());
+        assert!(p.inbox.is_empty(), "a bad file is not handed over");
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("w.bin");
+        std::fs::write(&good, crate::DEFAULT_WEIGHTS).unwrap();
+        exec(Task::LoadWeights(good.to_str().unwrap().into()));
+        assert_eq!(p.inbox.slots(), 1, "one model waits for the audio thread");
+        assert_eq!(*p.params.weights_path.lock().unwrap(), good.to_str().unwrap());
+        assert!(p.shared.status().model.contains("w.bin"));
+    }
+}

@@ -1,0 +1,199 @@
+//! The plugin's parameters: automatable, with ranges, units and defaults.
+
+use super::engine::{ChordSource, KeyMode, Settings};
+use crate::grammar::DEFAULT_REGISTER;
+use crate::model::Sampling;
+use nice_plug::prelude::*;
+use std::sync::{Arc, Mutex};
+
+/// Chord source, as the host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceParam {
+    /// Chords from the notes you hold.
+    #[id = "held"]
+    #[name = "Held notes"]
+    Held,
+    /// The reference's changes, looped.
+    #[id = "progression"]
+    #[name = "Built-in progression"]
+    Progression,
+    /// A fixed key and mode.
+    #[id = "key"]
+    #[name = "Fixed key"]
+    Key,
+}
+
+/// Tonic of the fixed key.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum KeyParam {
+    C,
+    #[name = "C#/Db"]
+    Db,
+    D,
+    #[name = "D#/Eb"]
+    Eb,
+    E,
+    F,
+    #[name = "F#/Gb"]
+    Gb,
+    G,
+    #[name = "G#/Ab"]
+    Ab,
+    A,
+    #[name = "A#/Bb"]
+    Bb,
+    B,
+}
+
+/// Mode of the fixed key.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ModeParam {
+    Major,
+    Dorian,
+    Mixolydian,
+    Minor,
+}
+
+/// Every parameter, plus the persisted path of a user's weights file.
+#[derive(Params)]
+pub struct ImprovParams {
+    /// 0 = always the most likely token; higher = bolder.
+    #[id = "temperature"]
+    pub temperature: FloatParam,
+    /// Draw among the K most likely tokens (0 = all).
+    #[id = "top_k"]
+    pub top_k: IntParam,
+    /// Seed for "same solo every play".
+    #[id = "seed"]
+    pub seed: IntParam,
+    /// Reseed at every play start.
+    #[id = "same_solo"]
+    pub same_solo: BoolParam,
+    /// Lowest key of the melody.
+    #[id = "low"]
+    pub low: IntParam,
+    /// Highest key of the melody.
+    #[id = "high"]
+    pub high: IntParam,
+    /// Octave shift of the output.
+    #[id = "octave"]
+    pub octave: IntParam,
+    /// Note-on velocity.
+    #[id = "velocity"]
+    pub velocity: IntParam,
+    /// Random velocity variation.
+    #[id = "humanize"]
+    pub humanize: FloatParam,
+    /// Share of each note's length that sounds.
+    #[id = "gate"]
+    pub gate: FloatParam,
+    /// Off-beat eighths delayed toward a triplet.
+    #[id = "swing"]
+    pub swing: FloatParam,
+    /// Output MIDI channel (1–16).
+    #[id = "channel"]
+    pub channel: IntParam,
+    /// Pass the input notes through.
+    #[id = "pass_through"]
+    pub pass_through: BoolParam,
+    /// Where the chords come from.
+    #[id = "chord_source"]
+    pub chord_source: EnumParam<SourceParam>,
+    /// Tonic of the fixed key.
+    #[id = "key"]
+    pub key: EnumParam<KeyParam>,
+    /// Mode of the fixed key.
+    #[id = "mode"]
+    pub mode: EnumParam<ModeParam>,
+    /// Play at the plugin's own tempo when the host gives no transport.
+    #[id = "free_run"]
+    pub free_run: BoolParam,
+    /// Tempo of free run.
+    #[id = "free_tempo"]
+    pub free_tempo: FloatParam,
+    /// Bypass: release everything and pass the input through.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+    /// A user's weights file ("" = the embedded weights), saved with the project.
+    #[persist = "weights-path"]
+    pub weights_path: Arc<Mutex<String>>,
+}
+
+impl Default for ImprovParams {
+    fn default() -> Self {
+        let d = Settings::default();
+        Self {
+            temperature: FloatParam::new("Temperature", d.sampling.temperature, FloatRange::Linear { min: 0.0, max: 2.0 })
+                .with_step_size(0.01),
+            top_k: IntParam::new("Top-k", d.sampling.top_k as i32, IntRange::Linear { min: 0, max: 90 }),
+            seed: IntParam::new("Seed", d.seed as i32, IntRange::Linear { min: 0, max: 9999 }),
+            same_solo: BoolParam::new("Same solo every play", d.same_solo),
+            low: IntParam::new("Lowest note", DEFAULT_REGISTER.0 as i32, IntRange::Linear { min: 21, max: 108 })
+                .with_value_to_string(formatters::v2s_i32_key_formatter())
+                .with_string_to_value(formatters::s2v_i32_key_formatter()),
+            high: IntParam::new("Highest note", DEFAULT_REGISTER.1 as i32, IntRange::Linear { min: 21, max: 108 })
+                .with_value_to_string(formatters::v2s_i32_key_formatter())
+                .with_string_to_value(formatters::s2v_i32_key_formatter()),
+            octave: IntParam::new("Octave", 0, IntRange::Linear { min: -3, max: 3 }),
+            velocity: IntParam::new("Velocity", d.velocity as i32, IntRange::Linear { min: 1, max: 127 }),
+            humanize: FloatParam::new("Humanize", d.humanize, FloatRange::Linear { min: 0.0, max: 1.0 })
+                .with_unit(" %")
+                .with_value_to_string(formatters::v2s_f32_percentage(0))
+                .with_string_to_value(formatters::s2v_f32_percentage()),
+            gate: FloatParam::new("Gate", d.gate, FloatRange::Linear { min: 0.05, max: 1.0 })
+                .with_unit(" %")
+                .with_value_to_string(formatters::v2s_f32_percentage(0))
+                .with_string_to_value(formatters::s2v_f32_percentage()),
+            swing: FloatParam::new("Swing", d.swing, FloatRange::Linear { min: 0.0, max: 1.0 })
+                .with_unit(" %")
+                .with_value_to_string(formatters::v2s_f32_percentage(0))
+                .with_string_to_value(formatters::s2v_f32_percentage()),
+            channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
+            pass_through: BoolParam::new("Pass input through", true),
+            chord_source: EnumParam::new("Chord source", SourceParam::Held),
+            key: EnumParam::new("Key", KeyParam::C),
+            mode: EnumParam::new("Mode", ModeParam::Dorian),
+            free_run: BoolParam::new("Free run", false),
+            free_tempo: FloatParam::new("Free-run tempo", d.free_tempo as f32, FloatRange::Linear { min: 40.0, max: 300.0 })
+                .with_unit(" BPM")
+                .with_step_size(0.1),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            weights_path: Arc::new(Mutex::new(String::new())),
+        }
+    }
+}
+
+impl ImprovParams {
+    /// The engine settings for this block.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            sampling: Sampling { temperature: self.temperature.value(), top_k: self.top_k.value().max(0) as usize },
+            seed: self.seed.value().max(0) as u64,
+            same_solo: self.same_solo.value(),
+            low: self.low.value().clamp(0, 127) as u8,
+            high: self.high.value().clamp(0, 127) as u8,
+            octave: self.octave.value().clamp(-3, 3) as i8,
+            velocity: self.velocity.value().clamp(1, 127) as u8,
+            humanize: self.humanize.value(),
+            gate: self.gate.value(),
+            swing: self.swing.value(),
+            channel: (self.channel.value().clamp(1, 16) - 1) as u8,
+            chord_source: match self.chord_source.value() {
+                SourceParam::Held => ChordSource::Held,
+                SourceParam::Progression => ChordSource::Progression,
+                SourceParam::Key => ChordSource::Key,
+            },
+            key: self.key.value() as u8,
+            mode: match self.mode.value() {
+                ModeParam::Major => KeyMode::Major,
+                ModeParam::Dorian => KeyMode::Dorian,
+                ModeParam::Mixolydian => KeyMode::Mixolydian,
+                ModeParam::Minor => KeyMode::Minor,
+            },
+            free_run: self.free_run.value(),
+            free_tempo: self.free_tempo.value() as f64,
+        }
+    }
+}

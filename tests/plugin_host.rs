@@ -1,0 +1,419 @@
+//! The bundled plugin in a real CLAP host (clack-host, in process): hold Dm7, play
+//! 8 bars at 120 BPM, and check what comes out. Needs the bundles that
+//! `scripts/test.sh` builds first with `cargo xtask bundle`, in
+//! `target/test-bundles/`: `alloc-check/` (debug, nice-plug's
+//! `assert_process_allocs`: any allocation in `process()` aborts the process — every
+//! scenario below runs on it) and `alloc-bug/` (the same, allocating on purpose).
+#![cfg(all(target_os = "linux", feature = "plugin"))]
+
+use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, TransportEvent, TransportFlags};
+use clack_host::events::spaces::CoreEventSpace;
+use clack_host::events::{EventFlags, EventHeader, Pckn};
+use clack_host::prelude::*;
+use clack_host::utils::{BeatTime, SecondsTime};
+use improv::grammar::{Harmony, NoteType, classify};
+use rand::{Rng, SeedableRng};
+use std::path::PathBuf;
+
+struct Shared;
+impl<'a> SharedHandler<'a> for Shared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {}
+}
+struct TestHost;
+impl HostHandlers for TestHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+}
+
+const DM7: [u8; 4] = [50, 53, 57, 60];
+/// Input chord channel (MIDI channel 2); generated notes come out on channel 1.
+const INPUT_CHANNEL: u16 = 1;
+const TEMPO: f64 = 120.0;
+const BARS: f64 = 8.0;
+
+fn bundle(var: &str, default: &str) -> PathBuf {
+    let path = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(default));
+    assert!(path.exists(), "{} is missing: run `bash scripts/test.sh` (it bundles the plugin first)", path.display());
+    path
+}
+
+/// One output event, with its block.
+#[derive(Debug, Clone, Copy)]
+struct Out {
+    block_start: u64,
+    block_len: u32,
+    time: u32,
+    on: bool,
+    key: u8,
+    channel: u8,
+}
+
+struct Scenario {
+    sample_rate: f64,
+    blocks: Box<dyn FnMut() -> u32 + Send>,
+    transport: bool,
+    /// (at beat, to beat): the host loops back.
+    jump: Option<(f64, f64)>,
+}
+
+struct Run {
+    events: Vec<Out>,
+    stop_block: (u64, u32),
+    samples_per_beat: f64,
+}
+
+fn transport_event(pos: f64, playing: bool) -> TransportEvent {
+    let mut flags = TransportFlags::HAS_TEMPO | TransportFlags::HAS_BEATS_TIMELINE | TransportFlags::HAS_SECONDS_TIMELINE;
+    if playing {
+        flags |= TransportFlags::IS_PLAYING;
+    }
+    TransportEvent {
+        header: EventHeader::new_core(0, EventFlags::empty()),
+        flags,
+        song_pos_beats: BeatTime::from_float(pos),
+        song_pos_seconds: SecondsTime::from_float(pos * 60.0 / TEMPO),
+        tempo: TEMPO,
+        tempo_inc: 0.0,
+        loop_start_beats: BeatTime::from_int(0),
+        loop_end_beats: BeatTime::from_int(0),
+        loop_start_seconds: SecondsTime::from_int(0),
+        loop_end_seconds: SecondsTime::from_int(0),
+        bar_start: BeatTime::from_int(0),
+        bar_number: 0,
+        time_signature_numerator: 4,
+        time_signature_denominator: 4,
+    }
+}
+
+fn run(path: &PathBuf, mut sc: Scenario) -> Run {
+    // SAFETY: the bundle is our own plugin, built by scripts/test.sh.
+    let entry = unsafe { PluginEntry::load(path) }.expect("load the bundle");
+    let factory = entry.get_plugin_factory().expect("plugin factory");
+    let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
+    let info = HostInfo::new("improv-test", "improv", "https://example.invalid", "0.1").unwrap();
+    let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &info).unwrap();
+    let config = PluginAudioConfiguration { sample_rate: sc.sample_rate, min_frames_count: 1, max_frames_count: 4096 };
+    let stopped = instance.activate(|_, _| (), config).unwrap();
+    let samples_per_beat = sc.sample_rate * 60.0 / TEMPO;
+    let total = (BARS * 4.0 * samples_per_beat) as u64;
+    let result = std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut proc = stopped.start_processing().unwrap();
+            let mut input = EventBuffer::new();
+            let mut out = EventBuffer::new();
+            let mut events = Vec::new();
+            let mut pos = 0.0f64;
+            let mut sample = 0u64;
+            let mut jumped = false;
+            let stop_block;
+            let mut block_no = 0;
+            loop {
+                let stopping = sample >= total;
+                let len = (sc.blocks)().clamp(1, 4096);
+                input.clear();
+                if block_no == 0 {
+                    for k in DM7 {
+                        input.push(&NoteOnEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.8));
+                    }
+                }
+                if stopping {
+                    for k in DM7 {
+                        input.push(&NoteOffEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.0));
+                    }
+                }
+                if let Some((at, to)) = sc.jump
+                    && !jumped
+                    && pos >= at
+                {
+                    pos = to;
+                    jumped = true;
+                }
+                let t = transport_event(pos, !stopping);
+                let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], len) };
+                let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], len) };
+                out.clear();
+                let transport = if sc.transport { Some(&t) } else { None };
+                proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(sample), transport).unwrap();
+                for ev in out.iter() {
+                    let (on, raw_time, key, channel) = match ev.as_core_event() {
+                        Some(CoreEventSpace::NoteOn(e)) => (true, e.header().time(), e.as_raw().key, e.as_raw().channel),
+                        Some(CoreEventSpace::NoteOff(e)) => (false, e.header().time(), e.as_raw().key, e.as_raw().channel),
+                        _ => continue,
+                    };
+                    events.push(Out { block_start: sample, block_len: len, time: raw_time, on, key: key as u8, channel: channel as u8 });
+                }
+                if stopping {
+                    stop_block = (sample, len);
+                    // One more stopped block: nothing may sound any more.
+                    let t = transport_event(pos, false);
+                    out.clear();
+                    input.clear();
+                    let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], 64) };
+                    let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], 64) };
+                    let transport = if sc.transport { Some(&t) } else { None };
+                    proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(sample + len as u64), transport).unwrap();
+                    assert_eq!(out.len(), 0, "events after the stop block");
+                    break;
+                }
+                sample += len as u64;
+                pos += len as f64 / samples_per_beat;
+                block_no += 1;
+            }
+            (proc.stop_processing(), events, stop_block)
+        })
+        .join()
+        .unwrap()
+    });
+    let (stopped, events, stop_block) = result;
+    instance.deactivate(stopped);
+    Run { events, stop_block, samples_per_beat }
+}
+
+/// The acceptance checks on one run.
+fn check(run: &Run, expect_notes: bool) {
+    let generated: Vec<&Out> = run.events.iter().filter(|e| e.channel == 0).collect();
+    // Times inside their block and non-decreasing within it.
+    let mut last: Option<(u64, u32)> = None;
+    for e in &run.events {
+        assert!(e.time < e.block_len, "event at {} in a block of {}", e.time, e.block_len);
+        if let Some((block, t)) = last
+            && block == e.block_start
+        {
+            assert!(e.time >= t, "events out of order in block {block}");
+        }
+        last = Some((e.block_start, e.time));
+    }
+    // Every note-on has its note-off, and everything is released in the stop block.
+    let mut sounding = [0i32; 128];
+    for e in &generated {
+        sounding[e.key as usize] += if e.on { 1 } else { -1 };
+        assert!(sounding[e.key as usize] >= 0 && sounding[e.key as usize] <= 1, "key {} on twice", e.key);
+    }
+    assert!(sounding.iter().all(|&s| s == 0), "stuck notes: {:?}", sounding.iter().enumerate().filter(|(_, s)| **s != 0).collect::<Vec<_>>());
+    let ons: Vec<&&Out> = generated.iter().filter(|e| e.on).collect();
+    if !expect_notes {
+        assert!(ons.is_empty(), "no transport: silence, got {} notes", ons.len());
+        return;
+    }
+    let last_off = generated.iter().filter(|e| !e.on).map(|e| e.block_start + e.time as u64).max().unwrap();
+    assert!(last_off < run.stop_block.0 + run.stop_block.1 as u64, "released within the stop block");
+    // From the first beat on.
+    let first = ons.first().map(|e| e.block_start + e.time as u64).expect("notes");
+    assert!((first as f64) < run.samples_per_beat, "first note at sample {first}");
+    // Inside the default register, and mostly chord or scale tones of Dm7.
+    let harmony = Harmony::new(&DM7);
+    let mut fitting = 0;
+    for e in &ons {
+        assert!((55..=84).contains(&e.key), "key {} outside the register", e.key);
+        if matches!(classify(e.key, &harmony), NoteType::Chord | NoteType::Scale) {
+            fitting += 1;
+        }
+    }
+    let share = fitting as f64 / ons.len() as f64;
+    eprintln!("{} note-ons, {:.1}% chord or scale tones of Dm7", ons.len(), share * 100.0);
+    assert!(ons.len() >= 16, "only {} notes in 8 bars", ons.len());
+    assert!(share >= 0.7, "{:.0}% chord or scale tones of Dm7", share * 100.0);
+    // The chord was passed through on its own channel, and released.
+    assert_eq!(run.events.iter().filter(|e| e.channel == INPUT_CHANNEL as u8 && e.on).count(), 4);
+}
+
+fn fixed(n: u32) -> Box<dyn FnMut() -> u32 + Send> {
+    Box::new(move || n)
+}
+
+#[test]
+fn holds_dm7_at_three_sample_rates() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    for sr in [44_100.0, 48_000.0, 96_000.0] {
+        let r = run(&path, Scenario { sample_rate: sr, blocks: fixed(512), transport: true, jump: None });
+        check(&r, true);
+    }
+}
+
+#[test]
+fn random_block_sizes_from_1_to_4096() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: Box::new(move || rng.random_range(1..=4096)), transport: true, jump: None });
+    check(&r, true);
+}
+
+#[test]
+fn backward_loop_jump() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: fixed(480), transport: true, jump: Some((12.0, 4.0)) });
+    check(&r, true);
+}
+
+#[test]
+fn no_transport_is_silence() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: fixed(512), transport: false, jump: None });
+    check(&r, false);
+}
+
+#[test]
+fn both_formats_export_their_entry_points() {
+    let clap = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let vst3 = clap.with_file_name("Improv.vst3").join("Contents/x86_64-linux/Improv.so");
+    assert!(vst3.is_file(), "{} missing", vst3.display());
+    for (path, symbol) in [(&clap, "clap_entry"), (&vst3, "GetPluginFactory")] {
+        // SAFETY: loading our own bundle to look up a symbol; nothing is called.
+        let lib = unsafe { libloading::Library::new(path) }.expect("dlopen");
+        let found = unsafe { lib.get::<*const ()>(symbol.as_bytes()) };
+        assert!(found.is_ok(), "{symbol} in {}", path.display());
+    }
+}
+
+/// Runs the same scenario on the debug bundle built with `assert_process_allocs`,
+/// in a child process: an allocation in `process()` aborts it.
+#[test]
+fn alloc_checked_debug_bundle_runs_clean() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let out = child(&path);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the alloc-checked plugin aborted: {stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// The harness can fail: a build that allocates in `process()` aborts the child.
+#[test]
+fn alloc_check_catches_an_allocating_build() {
+    let path = bundle("IMPROV_CLAP_ALLOC_BUG", "target/test-bundles/alloc-bug/Improv.clap");
+    let out = child(&path);
+    assert!(!out.status.success(), "an allocating process() must abort");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("memory allocation of 64 bytes failed"), "{stderr}");
+}
+
+fn child(path: &PathBuf) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "alloc_check_child", "--ignored", "--nocapture"])
+        .env("IMPROV_ALLOC_CHILD", path)
+        .output()
+        .unwrap()
+}
+
+#[test]
+#[ignore = "run by alloc_checked_debug_bundle_runs_clean in a child process"]
+fn alloc_check_child() {
+    let path = PathBuf::from(std::env::var_os("IMPROV_ALLOC_CHILD").expect("child only"));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: Box::new(move || rng.random_range(1..=2048)), transport: true, jump: Some((12.0, 4.0)) });
+    check(&r, true);
+}
+
+mod state {
+    use super::*;
+    use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+    use clack_extensions::state::PluginState;
+    use clack_host::events::event_types::ParamValueEvent;
+
+    fn instance(entry: &PluginEntry) -> PluginInstance<TestHost> {
+        let factory = entry.get_plugin_factory().unwrap();
+        let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
+        let info = HostInfo::new("improv-test", "improv", "https://example.invalid", "0.1").unwrap();
+        PluginInstance::<TestHost>::new(|_| Shared, |_| (), entry, &id, &info).unwrap()
+    }
+
+    /// nice-plug's CLAP state: a little-endian u64 length, then JSON.
+    fn json(state: &[u8]) -> serde_json::Value {
+        let len = u64::from_le_bytes(state[..8].try_into().unwrap()) as usize;
+        assert_eq!(len, state.len() - 8);
+        serde_json::from_slice(&state[8..]).expect("JSON state")
+    }
+
+    fn framed(json: &serde_json::Value) -> Vec<u8> {
+        let body = serde_json::to_vec(json).unwrap();
+        let mut out = (body.len() as u64).to_le_bytes().to_vec();
+        out.extend(body);
+        out
+    }
+
+    fn save(inst: &mut PluginInstance<TestHost>) -> Vec<u8> {
+        let mut h = inst.plugin_handle();
+        let ext: PluginState = h.get_extension().expect("state extension");
+        let mut bytes = Vec::new();
+        ext.save(&mut h, &mut bytes).expect("save");
+        bytes
+    }
+
+    fn load(inst: &mut PluginInstance<TestHost>, bytes: &[u8]) {
+        let mut h = inst.plugin_handle();
+        let ext: PluginState = h.get_extension().expect("state extension");
+        ext.load(&mut h, &mut &bytes[..]).expect("load");
+    }
+
+    /// Sets parameters by display name through the host's param flush; each value is
+    /// given with its plain range and mapped onto the range the plugin reports.
+    fn set(inst: &mut PluginInstance<TestHost>, values: &[(&str, f64, f64, f64)]) {
+        let h = inst.plugin_handle();
+        let params: PluginParams = h.get_extension().expect("params extension");
+        let mut buf = ParamInfoBuffer::new();
+        let mut events = EventBuffer::new();
+        for i in 0..params.count(&h) {
+            let info = params.get_info(&h, i, &mut buf).unwrap();
+            let name = String::from_utf8_lossy(info.name).to_string();
+            if let Some((_, v, lo, hi)) = values.iter().find(|(n, ..)| *n == name) {
+                let value = info.min_value + (v - lo) / (hi - lo) * (info.max_value - info.min_value);
+                events.push(&ParamValueEvent::new(0, info.id, Pckn::match_all(), value));
+            }
+        }
+        assert_eq!(events.len() as usize, values.len(), "every parameter found");
+        let mut out = EventBuffer::new();
+        let mut inactive = inst.inactive_plugin_handle().unwrap();
+        params.flush(&mut inactive, &events.as_input(), &mut out.as_output());
+    }
+
+    #[test]
+    fn parameters_save_and_restore_byte_identically() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        // SAFETY: our own bundle.
+        let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+        let mut a = instance(&entry);
+        set(
+            &mut a,
+            &[
+                ("Temperature", 1.25, 0.0, 2.0),
+                ("Top-k", 7.0, 0.0, 90.0),
+                ("Swing", 0.5, 0.0, 1.0),
+                ("Output channel", 3.0, 1.0, 16.0),
+                ("Same solo every play", 1.0, 0.0, 1.0),
+            ],
+        );
+        let saved = save(&mut a);
+        let json = json(&saved);
+        assert_eq!(json["params"]["temperature"]["f32"], 1.25);
+        assert_eq!(json["params"]["top_k"]["i32"], 7);
+        assert_eq!(json["params"]["channel"]["i32"], 3);
+        assert_eq!(json["params"]["same_solo"]["bool"], true);
+        assert!(json["fields"]["weights-path"].is_string());
+        let mut b = instance(&entry);
+        load(&mut b, &saved);
+        assert_eq!(save(&mut b), saved, "restored state saves back identically");
+    }
+
+    #[test]
+    fn a_missing_weights_file_on_restore_falls_back_to_the_embedded_weights() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        // SAFETY: our own bundle.
+        let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+        let mut a = instance(&entry);
+        let mut json = json(&save(&mut a));
+        json["fields"]["weights-path"] = serde_json::Value::String("\"/nonexistent/mine.bin\"".into());
+        let mut b = instance(&entry);
+        load(&mut b, &framed(&json));
+        // It activates and still plays (the warning is shown in the editor).
+        let config = PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 4096 };
+        let stopped = b.activate(|_, _| (), config).expect("activates with the embedded weights");
+        b.deactivate(stopped);
+        // The path is kept for when the file comes back.
+        let again = self::json(&save(&mut b));
+        assert_eq!(again["fields"]["weights-path"], json["fields"]["weights-path"]);
+    }
+}
