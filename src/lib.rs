@@ -11,9 +11,9 @@ pub mod generate;
 pub mod grammar;
 pub mod midi;
 pub mod model;
+pub mod mt19937;
 #[cfg(feature = "plugin")]
 pub mod plugin;
-pub mod mt19937;
 pub mod render;
 pub mod score;
 pub mod theory;

@@ -68,7 +68,8 @@ struct Run {
 }
 
 fn transport_event(pos: f64, playing: bool) -> TransportEvent {
-    let mut flags = TransportFlags::HAS_TEMPO | TransportFlags::HAS_BEATS_TIMELINE | TransportFlags::HAS_SECONDS_TIMELINE;
+    let mut flags =
+        TransportFlags::HAS_TEMPO | TransportFlags::HAS_BEATS_TIMELINE | TransportFlags::HAS_SECONDS_TIMELINE;
     if playing {
         flags |= TransportFlags::IS_PLAYING;
     }
@@ -138,14 +139,26 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], len) };
                 out.clear();
                 let transport = if sc.transport { Some(&t) } else { None };
-                proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(sample), transport).unwrap();
+                proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(sample), transport)
+                    .unwrap();
                 for ev in out.iter() {
                     let (on, raw_time, key, channel) = match ev.as_core_event() {
-                        Some(CoreEventSpace::NoteOn(e)) => (true, e.header().time(), e.as_raw().key, e.as_raw().channel),
-                        Some(CoreEventSpace::NoteOff(e)) => (false, e.header().time(), e.as_raw().key, e.as_raw().channel),
+                        Some(CoreEventSpace::NoteOn(e)) => {
+                            (true, e.header().time(), e.as_raw().key, e.as_raw().channel)
+                        }
+                        Some(CoreEventSpace::NoteOff(e)) => {
+                            (false, e.header().time(), e.as_raw().key, e.as_raw().channel)
+                        }
                         _ => continue,
                     };
-                    events.push(Out { block_start: sample, block_len: len, time: raw_time, on, key: key as u8, channel: channel as u8 });
+                    events.push(Out {
+                        block_start: sample,
+                        block_len: len,
+                        time: raw_time,
+                        on,
+                        key: key as u8,
+                        channel: channel as u8,
+                    });
                 }
                 if stopping {
                     stop_block = (sample, len);
@@ -156,7 +169,15 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                     let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], 64) };
                     let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], 64) };
                     let transport = if sc.transport { Some(&t) } else { None };
-                    proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(sample + len as u64), transport).unwrap();
+                    proc.process(
+                        &ins,
+                        &mut outs,
+                        &input.as_input(),
+                        &mut out.as_output(),
+                        Some(sample + len as u64),
+                        transport,
+                    )
+                    .unwrap();
                     assert_eq!(out.len(), 0, "events after the stop block");
                     break;
                 }
@@ -194,7 +215,11 @@ fn check(run: &Run, expect_notes: bool) {
         sounding[e.key as usize] += if e.on { 1 } else { -1 };
         assert!(sounding[e.key as usize] >= 0 && sounding[e.key as usize] <= 1, "key {} on twice", e.key);
     }
-    assert!(sounding.iter().all(|&s| s == 0), "stuck notes: {:?}", sounding.iter().enumerate().filter(|(_, s)| **s != 0).collect::<Vec<_>>());
+    assert!(
+        sounding.iter().all(|&s| s == 0),
+        "stuck notes: {:?}",
+        sounding.iter().enumerate().filter(|(_, s)| **s != 0).collect::<Vec<_>>()
+    );
     let ons: Vec<&&Out> = generated.iter().filter(|e| e.on).collect();
     if !expect_notes {
         assert!(ons.is_empty(), "no transport: silence, got {} notes", ons.len());
@@ -239,14 +264,23 @@ fn holds_dm7_at_three_sample_rates() {
 fn random_block_sizes_from_1_to_4096() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     let mut rng = rand::rngs::StdRng::seed_from_u64(17);
-    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: Box::new(move || rng.random_range(1..=4096)), transport: true, jump: None });
+    let r = run(
+        &path,
+        Scenario {
+            sample_rate: 48_000.0,
+            blocks: Box::new(move || rng.random_range(1..=4096)),
+            transport: true,
+            jump: None,
+        },
+    );
     check(&r, true);
 }
 
 #[test]
 fn backward_loop_jump() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
-    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: fixed(480), transport: true, jump: Some((12.0, 4.0)) });
+    let r =
+        run(&path, Scenario { sample_rate: 48_000.0, blocks: fixed(480), transport: true, jump: Some((12.0, 4.0)) });
     check(&r, true);
 }
 
@@ -304,7 +338,15 @@ fn child(path: &PathBuf) -> std::process::Output {
 fn alloc_check_child() {
     let path = PathBuf::from(std::env::var_os("IMPROV_ALLOC_CHILD").expect("child only"));
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: Box::new(move || rng.random_range(1..=2048)), transport: true, jump: Some((12.0, 4.0)) });
+    let r = run(
+        &path,
+        Scenario {
+            sample_rate: 48_000.0,
+            blocks: Box::new(move || rng.random_range(1..=2048)),
+            transport: true,
+            jump: Some((12.0, 4.0)),
+        },
+    );
     check(&r, true);
 }
 
@@ -336,17 +378,17 @@ mod state {
     }
 
     fn save(inst: &mut PluginInstance<TestHost>) -> Vec<u8> {
-        let mut h = inst.plugin_handle();
+        let h = inst.plugin_handle();
         let ext: PluginState = h.get_extension().expect("state extension");
         let mut bytes = Vec::new();
-        ext.save(&mut h, &mut bytes).expect("save");
+        ext.save(&h, &mut bytes).expect("save");
         bytes
     }
 
     fn load(inst: &mut PluginInstance<TestHost>, bytes: &[u8]) {
-        let mut h = inst.plugin_handle();
+        let h = inst.plugin_handle();
         let ext: PluginState = h.get_extension().expect("state extension");
-        ext.load(&mut h, &mut &bytes[..]).expect("load");
+        ext.load(&h, &mut &bytes[..]).expect("load");
     }
 
     /// Sets parameters by display name through the host's param flush; each value is

@@ -58,7 +58,12 @@ impl ImprovGui {
             .history
             .iter()
             .filter(|n| n.start >= from && n.start <= now)
-            .map(|n| crate::midi::NoteOut { start: to_beats(n.start), length: to_beats(origin + n.length), key: n.key, velocity: 100 })
+            .map(|n| crate::midi::NoteOut {
+                start: to_beats(n.start),
+                length: to_beats(origin + n.length),
+                key: n.key,
+                velocity: 100,
+            })
             .collect();
         if notes.is_empty() {
             return Err("nothing played in those bars yet".into());
@@ -81,7 +86,10 @@ impl ImprovGui {
         let y = |k: u8| rect.bottom() - (k.saturating_sub(36) as f32 / 60.0) * rect.height();
         for bar in 0..=4 {
             let b = (now / 4.0).floor() * 4.0 - bar as f64 * 4.0;
-            painter.line_segment([egui::pos2(x(b), rect.top()), egui::pos2(x(b), rect.bottom())], (1.0, egui::Color32::from_gray(70)));
+            painter.line_segment(
+                [egui::pos2(x(b), rect.top()), egui::pos2(x(b), rect.bottom())],
+                (1.0, egui::Color32::from_gray(70)),
+            );
         }
         for n in self.history.iter().filter(|n| n.start + n.length >= now - span) {
             let colour = match n.kind {
@@ -90,14 +98,22 @@ impl ImprovGui {
                 crate::grammar::NoteType::Approach => egui::Color32::from_rgb(255, 127, 14),
                 _ => egui::Color32::from_rgb(214, 39, 40),
             };
-            let r = egui::Rect::from_min_max(egui::pos2(x(n.start), y(n.key) - 3.0), egui::pos2(x(n.start + n.length), y(n.key)));
+            let r = egui::Rect::from_min_max(
+                egui::pos2(x(n.start), y(n.key) - 3.0),
+                egui::pos2(x(n.start + n.length), y(n.key)),
+            );
             painter.rect_filled(r.intersect(rect), 1.0, colour);
         }
     }
 }
 
 impl NiceEguiApp for ImprovGui {
-    fn build(&mut self, _egui: egui::Context, ctx: GuiContext, _frame: &mut Frame) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+    fn build(
+        &mut self,
+        _egui: egui::Context,
+        ctx: GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         self.gui = Some(ctx);
         Ok(())
     }

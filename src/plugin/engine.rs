@@ -172,7 +172,8 @@ impl LiveModel {
     pub fn new(weights: &Weights, source: String) -> Self {
         let model = Model::new(&weights.params);
         let state = model.zero_state();
-        let tokens = weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
+        let tokens =
+            weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
         Self { model, state, tokens, source }
     }
 }
@@ -375,7 +376,8 @@ impl Engine {
             let end = start + (length * settings.gate.clamp(0.05, 1.0) as f64).max(1.0 / 64.0);
             let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
             let jitter = (self.human_rng.random::<f32>() * 2.0 - 1.0) * settings.humanize.clamp(0.0, 1.0);
-            let velocity = (settings.velocity.clamp(1, 127) as f32 / 127.0 * (1.0 + 0.5 * jitter)).clamp(1.0 / 127.0, 1.0);
+            let velocity =
+                (settings.velocity.clamp(1, 127) as f32 / 127.0 * (1.0 + 0.5 * jitter)).clamp(1.0 / 127.0, 1.0);
             let kind = classify(key, &harmony);
             if let Some(slot) = self.queue.iter_mut().find(|q| q.is_none()) {
                 *slot = Some(Queued { start, end, key: shifted, velocity, kind });

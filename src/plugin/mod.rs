@@ -8,10 +8,10 @@
 //! thread. The editor reads the chord, the played notes and the status through
 //! atomics and a third ring.
 
-pub mod engine;
-pub mod params;
 #[cfg(feature = "gui")]
 mod editor;
+pub mod engine;
+pub mod params;
 
 use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo};
 use nice_plug::midi::{Channel, Key, VoiceID};
@@ -245,7 +245,12 @@ impl Plugin for Improv {
         editor::create(self.params.clone(), self.shared.clone(), self.editor_state.clone(), async_executor)
     }
 
-    fn activate(&mut self, _layout: &AudioIOLayout, config: &BufferConfig, _cx: &mut impl ActivateContext<Self>) -> bool {
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        config: &BufferConfig,
+        _cx: &mut impl ActivateContext<Self>,
+    ) -> bool {
         self.sample_rate = config.sample_rate;
         self.sync_weights();
         self.engine.reset();

@@ -125,8 +125,12 @@ impl Default for ImprovParams {
     fn default() -> Self {
         let d = Settings::default();
         Self {
-            temperature: FloatParam::new("Temperature", d.sampling.temperature, FloatRange::Linear { min: 0.0, max: 2.0 })
-                .with_step_size(0.01),
+            temperature: FloatParam::new(
+                "Temperature",
+                d.sampling.temperature,
+                FloatRange::Linear { min: 0.0, max: 2.0 },
+            )
+            .with_step_size(0.01),
             top_k: IntParam::new("Top-k", d.sampling.top_k as i32, IntRange::Linear { min: 0, max: 90 }),
             seed: IntParam::new("Seed", d.seed as i32, IntRange::Linear { min: 0, max: 9999 }),
             same_solo: BoolParam::new("Same solo every play", d.same_solo),
@@ -156,9 +160,13 @@ impl Default for ImprovParams {
             key: EnumParam::new("Key", KeyParam::C),
             mode: EnumParam::new("Mode", ModeParam::Dorian),
             free_run: BoolParam::new("Free run", false),
-            free_tempo: FloatParam::new("Free-run tempo", d.free_tempo as f32, FloatRange::Linear { min: 40.0, max: 300.0 })
-                .with_unit(" BPM")
-                .with_step_size(0.1),
+            free_tempo: FloatParam::new(
+                "Free-run tempo",
+                d.free_tempo as f32,
+                FloatRange::Linear { min: 40.0, max: 300.0 },
+            )
+            .with_unit(" BPM")
+            .with_step_size(0.1),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             weights_path: Arc::new(Mutex::new(String::new())),
         }
