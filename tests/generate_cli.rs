@@ -3,19 +3,14 @@
 
 mod common;
 
+use common::assert_fails;
+
 use improv::generate::{REFERENCE_SETS, REFERENCE_TOKENS, generate_reference};
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn improv_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_improv")).current_dir(dir).args(args).output().expect("run improv")
-}
-
-fn assert_fails(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::assert_fails;
+
 use improv::corpus::{Corpus, CorpusOptions};
 use improv::dataset::Windows;
 use improv::grammar::Vocabulary;
@@ -16,14 +18,6 @@ fn run(bin: &str, args: &[&str]) -> Output {
 
 fn train_bin(args: &[&str]) -> Output {
     run(env!("CARGO_BIN_EXE_train"), args)
-}
-
-fn assert_fails(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
-    assert!(!stderr.contains("panicked"));
 }
 
 fn reference_windows() -> (Windows, usize) {

@@ -25,3 +25,13 @@ pub fn metheny() -> PathBuf {
 pub fn strings(v: &Value) -> Vec<String> {
     v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
 }
+
+/// Checks the CLI failure contract: exit status 2, one line on stderr that says
+/// `needle`, no panic.
+pub fn assert_fails(out: &std::process::Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
