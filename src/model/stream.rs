@@ -83,13 +83,15 @@ pub struct Model {
     dense_bias: Vec<f32>,
 }
 
-/// Columns after padding to panels of `p` (the last one p, p/2 or p/4 wide).
+/// Columns after padding to panels of `p`: whole panels, then a tail of p/4, p/2,
+/// p/2 + p/4 or p columns (90 outputs take 96 columns with either panel width).
 fn padded(x: usize, p: usize) -> usize {
     let full = x / p * p;
     let tail = match x - full {
         0 => 0,
         r if r <= p / 4 => p / 4,
         r if r <= p / 2 => p / 2,
+        r if r <= p / 2 + p / 4 => p / 2 + p / 4,
         _ => p,
     };
     full + tail
@@ -445,7 +447,8 @@ mod tests {
     #[test]
     fn panels_pad_to_half_and_quarter_widths() {
         assert_eq!(padded(90, 64), 96);
-        assert_eq!(padded(90, 128), 128);
+        assert_eq!(padded(90, 128), 96);
+        assert_eq!(padded(120, 128), 128);
         assert_eq!(padded(256, 64), 256);
         assert_eq!(padded(10, 64), 16);
         assert_eq!(padded(20, 64), 32);
