@@ -154,8 +154,7 @@ pub fn changes_from_midi(
     bytes: &[u8],
     chord_track: Option<&str>,
 ) -> Result<(Changes, String), crate::corpus::CorpusError> {
-    let (bars, label) = crate::corpus::chord_bars(bytes, chord_track, Ratio::from_integer(BEATS_PER_BAR))?;
-    Ok((bars, label))
+    crate::corpus::chord_bars(bytes, chord_track, Ratio::from_integer(BEATS_PER_BAR))
 }
 
 /// Converts parsed chord symbols to changes.

@@ -31,7 +31,7 @@ fn reference_windows() -> (Windows, usize) {
 fn default_weights_come_from_the_documented_command() {
     let w = improv::default_weights().unwrap();
     assert_eq!(w.params.count(), 45_530);
-    assert_eq!(w.vocabulary.len(), 90);
+    assert_eq!(w.vocabulary.len(), improv::model::REFERENCE_VALUES);
     assert_eq!(w.training.source_sha256, improv::corpus::REFERENCE_SHA256);
     let first = w.training.losses[0];
     assert!((128.0..=131.0).contains(&first), "epoch 1 loss {first}");
