@@ -10,7 +10,7 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceE
 use std::sync::Arc;
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(760.0, 560.0), 1.0)
+    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(780.0, 720.0), 1.0)
 }
 
 pub fn create(
@@ -119,6 +119,13 @@ impl NiceEguiApp for ImprovGui {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        egui::ScrollArea::vertical().show(ui, |ui| self.contents(ui));
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
+    }
+}
+
+impl ImprovGui {
+    fn contents(&mut self, ui: &mut egui::Ui) {
         let Some(ctx) = self.gui.clone() else { return };
         self.shared.drain_history(&mut self.history);
         let now = self.shared.position();
@@ -185,6 +192,5 @@ impl NiceEguiApp for ImprovGui {
         if !self.message.is_empty() {
             ui.label(&self.message);
         }
-        ui.ctx().request_repaint_after(std::time::Duration::from_millis(50));
     }
 }
