@@ -53,14 +53,15 @@ impl ImprovGui {
         let now = self.shared.position();
         let from = now - self.export_bars as f64 * 4.0;
         let origin = (from / 4.0).floor() * 4.0;
-        let to_beats = |b: f64| crate::score::Beats::new(((b - origin) * 480.0).round().max(0.0) as i64, 480);
+        // Beats on the 480-tick grid the MIDI writer uses.
+        let grid = |b: f64| crate::score::Beats::new((b * 480.0).round().max(0.0) as i64, 480);
         let notes: Vec<crate::midi::NoteOut> = self
             .history
             .iter()
             .filter(|n| n.start >= from && n.start <= now)
             .map(|n| crate::midi::NoteOut {
-                start: to_beats(n.start),
-                length: to_beats(origin + n.length),
+                start: grid(n.start - origin),
+                length: grid(n.length),
                 key: n.key,
                 velocity: 100,
             })
@@ -68,12 +69,13 @@ impl ImprovGui {
         if notes.is_empty() {
             return Err("nothing played in those bars yet".into());
         }
+        let count = notes.len();
         let bytes = crate::midi::write_smf(
             crate::midi::Conductor { bpm: 120.0, beats_per_bar: 4 },
             &[crate::midi::TrackOut { name: "Improv".into(), channel: 0, program: 26, notes }],
         );
         crate::atomic::write(std::path::Path::new(&self.export_path), &bytes)?;
-        Ok(format!("wrote {} notes to {}", self.history.len().min(9999), self.export_path))
+        Ok(format!("wrote {count} notes to {}", self.export_path))
     }
 
     fn piano_roll(&self, ui: &mut egui::Ui) {
