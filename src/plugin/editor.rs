@@ -50,30 +50,8 @@ pub struct ImprovGui {
 
 impl ImprovGui {
     fn export(&self) -> Result<String, String> {
-        let now = self.shared.position();
-        let from = now - self.export_bars as f64 * 4.0;
-        let origin = (from / 4.0).floor() * 4.0;
-        // Beats on the 480-tick grid the MIDI writer uses.
-        let grid = |b: f64| crate::score::Beats::new((b * 480.0).round().max(0.0) as i64, 480);
-        let notes: Vec<crate::midi::NoteOut> = self
-            .history
-            .iter()
-            .filter(|n| n.start >= from && n.start <= now)
-            .map(|n| crate::midi::NoteOut {
-                start: grid(n.start - origin),
-                length: grid(n.length),
-                key: n.key,
-                velocity: 100,
-            })
-            .collect();
-        if notes.is_empty() {
-            return Err("nothing played in those bars yet".into());
-        }
-        let count = notes.len();
-        let bytes = crate::midi::write_smf(
-            crate::midi::Conductor { bpm: 120.0, beats_per_bar: 4 },
-            &[crate::midi::TrackOut { name: "Improv".into(), channel: 0, program: 26, notes }],
-        );
+        let (bytes, count) = super::export_bars(&self.history, self.shared.position(), self.export_bars)
+            .ok_or("nothing played in those bars yet")?;
         crate::atomic::write(std::path::Path::new(&self.export_path), &bytes)?;
         Ok(format!("wrote {count} notes to {}", self.export_path))
     }

@@ -112,6 +112,36 @@ fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
     Ok((Box::new(LiveModel::new(&weights, source)), info))
 }
 
+/// The notes played in the last `bars` bars before beat `now`, as a MIDI file that
+/// starts on the first of those bars' downbeats, with the number of notes; `None` if
+/// there are none. (The editor's "export the last N bars".)
+pub fn export_bars(history: &[PlayedNote], now: f64, bars: u32) -> Option<(Vec<u8>, usize)> {
+    let beats_per_bar = crate::generate::BEATS_PER_BAR as f64;
+    let from = now - bars as f64 * beats_per_bar;
+    let origin = (from / beats_per_bar).floor() * beats_per_bar;
+    // Beats on the 480-tick grid the MIDI writer uses.
+    let grid = |b: f64| crate::score::Beats::new((b * 480.0).round().max(0.0) as i64, 480);
+    let notes: Vec<crate::midi::NoteOut> = history
+        .iter()
+        .filter(|n| n.start >= from && n.start <= now)
+        .map(|n| crate::midi::NoteOut {
+            start: grid(n.start - origin),
+            length: grid(n.length),
+            key: n.key,
+            velocity: 100,
+        })
+        .collect();
+    if notes.is_empty() {
+        return None;
+    }
+    let count = notes.len();
+    let bytes = crate::midi::write_smf(
+        crate::midi::Conductor { bpm: 120.0, beats_per_bar: crate::generate::BEATS_PER_BAR as u8 },
+        &[crate::midi::TrackOut { name: "Improv".into(), channel: 0, program: crate::generate::MELODY_PROGRAM, notes }],
+    );
+    Some((bytes, count))
+}
+
 /// Work done off the audio thread.
 pub enum Task {
     /// Load a weights file ("" = the embedded weights) and hand it to the audio thread.
@@ -381,6 +411,20 @@ mod tests {
         p.sync_weights();
         assert_eq!(p.engine.model_source(), good.to_str().unwrap());
         assert!(p.shared.status().message.is_empty());
+    }
+
+    #[test]
+    fn exporting_the_last_bars() {
+        let note = |start: f64, key: u8| PlayedNote { start, length: 0.5, key, kind: crate::grammar::NoteType::Chord };
+        let history = [note(1.0, 60), note(9.0, 62), note(13.5, 64), note(16.2, 65)];
+        // Two bars before beat 16: beats 8 to 16, written from bar 3's downbeat (beat 8).
+        let (bytes, count) = export_bars(&history, 16.0, 2).unwrap();
+        assert_eq!(count, 2);
+        let file = crate::midi::MidiFile::parse(&bytes).unwrap();
+        let tpq = file.ticks_per_quarter as u64;
+        let got: Vec<(u64, u64, u8)> = file.parts[0].notes.iter().map(|n| (n.on, n.off - n.on, n.key)).collect();
+        assert_eq!(got, vec![(tpq, tpq / 2, 62), (tpq * 11 / 2, tpq / 2, 64)]);
+        assert!(export_bars(&history, 40.0, 1).is_none());
     }
 
     #[test]
