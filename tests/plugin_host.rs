@@ -91,13 +91,18 @@ fn transport_event(pos: f64, playing: bool) -> TransportEvent {
     }
 }
 
-fn run(path: &PathBuf, mut sc: Scenario) -> Run {
-    // SAFETY: the bundle is our own plugin, built by scripts/test.sh.
-    let entry = unsafe { PluginEntry::load(path) }.expect("load the bundle");
+/// A fresh instance of the bundle's (only) plugin.
+fn instance(entry: &PluginEntry) -> PluginInstance<TestHost> {
     let factory = entry.get_plugin_factory().expect("plugin factory");
     let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
     let info = HostInfo::new("improv-test", "improv", "https://example.invalid", "0.1").unwrap();
-    let mut instance = PluginInstance::<TestHost>::new(|_| Shared, |_| (), &entry, &id, &info).unwrap();
+    PluginInstance::<TestHost>::new(|_| Shared, |_| (), entry, &id, &info).unwrap()
+}
+
+fn run(path: &PathBuf, mut sc: Scenario) -> Run {
+    // SAFETY: the bundle is our own plugin, built by scripts/test.sh.
+    let entry = unsafe { PluginEntry::load(path) }.expect("load the bundle");
+    let mut instance = instance(&entry);
     let config = PluginAudioConfiguration { sample_rate: sc.sample_rate, min_frames_count: 1, max_frames_count: 4096 };
     let stopped = instance.activate(|_, _| (), config).unwrap();
     let samples_per_beat = sc.sample_rate * 60.0 / TEMPO;
@@ -355,13 +360,6 @@ mod state {
     use clack_extensions::params::{ParamInfoBuffer, PluginParams};
     use clack_extensions::state::PluginState;
     use clack_host::events::event_types::ParamValueEvent;
-
-    fn instance(entry: &PluginEntry) -> PluginInstance<TestHost> {
-        let factory = entry.get_plugin_factory().unwrap();
-        let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
-        let info = HostInfo::new("improv-test", "improv", "https://example.invalid", "0.1").unwrap();
-        PluginInstance::<TestHost>::new(|_| Shared, |_| (), entry, &id, &info).unwrap()
-    }
 
     /// nice-plug's CLAP state: a little-endian u64 length, then JSON.
     fn json(state: &[u8]) -> serde_json::Value {

@@ -6,7 +6,7 @@
 //! beat it has to fill) and allocates nothing.
 
 use crate::generate::{BEATS_PER_BAR, reference_changes};
-use crate::grammar::{DecodeOptions, Decoder, Harmony, MAX_CHORD_TONES, Mode, NoteType, RngChooser, Token, classify};
+use crate::grammar::{DecodeOptions, Decoder, Harmony, MAX_CHORD_TONES, NoteType, RngChooser, Token, classify};
 use crate::model::{Model, Sampling, State, Weights};
 use crate::score::Beats;
 use num_rational::Ratio;
@@ -225,10 +225,9 @@ impl Engine {
             .iter()
             .map(|bar| bar.iter().map(|c| (beats_of(c.offset), Harmony::new(&c.keys))).collect())
             .collect();
-        let decode = DecodeOptions { mode: Mode::Musical, ..DecodeOptions::musical() };
         Self {
             model,
-            decoder: Decoder::new(decode),
+            decoder: Decoder::new(DecodeOptions::musical()),
             prev: None,
             sample_rng: SmallRng::seed_from_u64(1),
             chooser: RngChooser(SmallRng::seed_from_u64(2)),

@@ -22,8 +22,6 @@ fn colour(kind: NoteType) -> RGBColor {
     }
 }
 
-const NAMES: [&str; 12] = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
-
 /// Draws the solo to a PNG, atomically.
 pub fn plot_piano_roll(solo: &Solo, title: &str, path: &Path) -> Result<(), String> {
     let tmp = crate::atomic::temp_beside(path, ".png")?;
@@ -54,10 +52,7 @@ fn draw(solo: &Solo, title: &str, path: &Path) -> Result<(), Box<dyn std::error:
         .x_labels(0)
         .x_desc("bar")
         .y_labels(((hi - lo) / 3.0) as usize)
-        .y_label_formatter(&|k| {
-            let k = k.round() as i32;
-            format!("{}{}", NAMES[k.rem_euclid(12) as usize], k / 12 - 1)
-        })
+        .y_label_formatter(&|k| crate::theory::symbol::key_name(k.round() as i32))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     // Chords: light grey blocks behind the melody, with their symbols on top.

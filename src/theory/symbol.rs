@@ -6,6 +6,11 @@ use super::chord::root;
 /// Display names of pitch classes as jazz charts spell them.
 pub const PC_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
 
+/// A MIDI key as a name with octave, spelled like the chord symbols (`Db4`, `G3`).
+pub fn key_name(key: i32) -> String {
+    format!("{}{}", PC_NAMES[key.rem_euclid(12) as usize], key.div_euclid(12) - 1)
+}
+
 /// Chord suffixes and their pitch classes above the root, most common first.
 pub const SUFFIXES: &[(&str, &[i32])] = &[
     ("", &[0, 4, 7]),

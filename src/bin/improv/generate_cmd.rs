@@ -9,7 +9,7 @@ use improv::generate::{
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
 use improv::model::Sampling;
 use improv::render::{TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav};
-use improv::theory::symbol::parse_changes;
+use improv::theory::symbol::{key_name, parse_changes};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -167,11 +167,6 @@ fn report(solo: &Solo, args: &Args, source: &str, changes: &str) {
         share(NoteType::Other)
     );
     if let (Some(lo), Some(hi)) = (solo.notes.iter().map(|x| x.key).min(), solo.notes.iter().map(|x| x.key).max()) {
-        println!("  pitch range {}–{} (MIDI {lo}–{hi})", key_name(lo), key_name(hi));
+        println!("  pitch range {}–{} (MIDI {lo}–{hi})", key_name(lo as i32), key_name(hi as i32));
     }
-}
-
-fn key_name(k: u8) -> String {
-    const NAMES: [&str; 12] = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
-    format!("{}{}", NAMES[(k % 12) as usize], k as i32 / 12 - 1)
 }

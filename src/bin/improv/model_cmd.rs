@@ -1,6 +1,6 @@
 //! `improv model [--weights FILE]`: what a weights file holds.
 
-use improv::model::{Model, Weights};
+use improv::model::{Isa, Weights};
 use std::path::PathBuf;
 
 /// Arguments of `improv model`.
@@ -45,6 +45,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     if let (Some(first), Some(last)) = (t.losses.first(), t.losses.last()) {
         println!("  loss: {first:.3} at epoch 1, {last:.3} at the end");
     }
-    println!("  inference path: {:?}", Model::new(&w.params).isa());
+    println!("  inference path: {:?}", Isa::detect());
     Ok(())
 }
