@@ -1,23 +1,20 @@
 //! `generate/64-bars`: a 64-bar solo over the reference changes, in process, to MIDI
-//! bytes (no audio) — target under 20 ms.
+//! bytes (no audio), with the default guidance — target under 20 ms — and without.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use improv::generate::{GenerateOptions, generate, reference_changes};
-use improv::model::Sampling;
+use improv::improvise::{Guidance, Style};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
     let weights = improv::default_weights().unwrap();
     let changes = reference_changes();
-    let options = GenerateOptions {
-        bars: 64,
-        tempo: 130.0,
-        sampling: Sampling { temperature: 0.9, top_k: 16 },
-        seed: 7,
-        low: 55,
-        high: 84,
-    };
+    let options = GenerateOptions { bars: 64, tempo: 130.0, style: Style::default(), seed: 7 };
     c.bench_function("generate/64-bars", |b| b.iter(|| generate(&weights, &changes, black_box(&options)).to_midi()));
+    let plain = GenerateOptions { style: Style { guidance: Guidance::PLAIN, ..Style::default() }, ..options };
+    c.bench_function("generate/64-bars-plain", |b| {
+        b.iter(|| generate(&weights, &changes, black_box(&plain)).to_midi())
+    });
     // Everything the CLI does before writing: parse the embedded weights and the
     // embedded reference changes, then generate.
     c.bench_function("generate/64-bars-cold", |b| {

@@ -3,6 +3,7 @@
 //! 1 % of the block's 10.7 ms, about 107 µs).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use improv::improvise::Guidance;
 use improv::plugin::engine::{Engine, LiveModel, NoteMsg, Settings, TransportInfo};
 use std::hint::black_box;
 
@@ -10,8 +11,13 @@ const SR: f32 = 48_000.0;
 const BLOCK: u32 = 512;
 
 fn bench(c: &mut Criterion) {
+    for (name, guidance) in [("", Guidance::DEFAULT), ("-plain", Guidance::PLAIN)] {
+        bench_with(c, name, Settings { guidance, ..Settings::default() });
+    }
+}
+
+fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings) {
     let weights = improv::default_weights().unwrap();
-    let settings = Settings::default();
     let spb = SR as f64 * 60.0 / 120.0;
     let dm7: Vec<NoteMsg> =
         [50u8, 53, 57, 60].iter().map(|&key| NoteMsg { timing: 0, on: true, channel: 1, key, velocity: 0.8 }).collect();
@@ -28,7 +34,7 @@ fn bench(c: &mut Criterion) {
         }
         (e, (BOUNDARY_BLOCK * BLOCK) as f64 / spb)
     };
-    c.bench_function("plugin/process-512-beat-boundary", |b| {
+    c.bench_function(&format!("plugin/process-512-beat-boundary{suffix}"), |b| {
         b.iter_batched(
             warmed,
             |(mut e, pos)| {
@@ -40,7 +46,7 @@ fn bench(c: &mut Criterion) {
         )
     });
     let (mut e, mut pos) = warmed();
-    c.bench_function("plugin/process-512-steady", |b| {
+    c.bench_function(&format!("plugin/process-512-steady{suffix}"), |b| {
         b.iter(|| {
             let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(pos) };
             black_box(e.process(t, SR, BLOCK, &[], true, &settings).len());

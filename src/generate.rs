@@ -1,9 +1,7 @@
 //! The offline solo loop: bars of chords in, a melody out (what `improv generate` runs).
 
-use crate::corpus::{Corpus, CorpusOptions};
-use crate::grammar::{
-    DecodeOptions, Decoder, Harmony, Mode, NoteType, PythonRandom, RngChooser, Token, classify, decode_reference,
-};
+use crate::grammar::{DecodeOptions, Harmony, NoteType, PythonRandom, classify_pc, decode_reference};
+use crate::improvise::{Drawn, Improviser, LiveModel, LoopedChanges, Outcome, Style};
 use crate::midi::{Conductor, NoteOut, TrackOut, write_smf};
 use crate::model::{Model, Sampling, Weights};
 use crate::score::{Beats, ChordEvent};
@@ -12,23 +10,14 @@ use num_rational::Ratio;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-/// The reference solo, embedded so that generation needs no files
-/// (`data/original_metheny.mid`, from `shared/data/`).
-pub const REFERENCE_MIDI: &[u8] = include_bytes!("../data/original_metheny.mid");
 /// Tempo of the reference's output (`MetronomeMark(number=130)`).
 pub const REFERENCE_TEMPO: f64 = 130.0;
-/// Quarter notes per bar of the generated solo (the reference's 4/4).
-pub const BEATS_PER_BAR: i64 = 4;
 /// Tokens the reference generates per chord set (`Ty = 50`).
 pub const REFERENCE_TOKENS: usize = 50;
 /// The reference uses chord sets 1 to ⌊19/3⌋ − 1 = 5.
 pub const REFERENCE_SETS: usize = 5;
-/// A bar ends after at most this many tokens, even if rests of length zero kept
-/// it from filling (a bound on the loop, never reached by the default weights).
-pub const MAX_TOKENS_PER_BAR: usize = 64;
 
-/// Chords of each bar, offsets relative to the bar's first beat.
-pub type Changes = Vec<Vec<ChordEvent>>;
+pub use crate::improvise::{BEATS_PER_BAR, Changes, MAX_TOKENS_PER_BAR, REFERENCE_MIDI, reference_changes};
 
 /// A note of the solo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +62,7 @@ pub struct Solo {
     pub tokens: usize,
 }
 
-/// General MIDI program of the melody: Electric Guitar (jazz).
-pub const MELODY_PROGRAM: u8 = 26;
-/// General MIDI program of the chords: Acoustic Grand Piano.
-pub const CHORD_PROGRAM: u8 = 0;
+pub use crate::midi::{CHORD_PROGRAM, MELODY_PROGRAM};
 const MELODY_VELOCITY: u8 = 96;
 const CHORD_VELOCITY: u8 = 56;
 
@@ -123,30 +109,10 @@ pub struct GenerateOptions {
     pub bars: usize,
     /// Tempo in BPM.
     pub tempo: f64,
-    /// Temperature and top-k.
-    pub sampling: Sampling,
-    /// Seed of sampling and decoding.
+    /// Sampling, register and guidance.
+    pub style: Style,
+    /// Seed of sampling, decoding and guidance.
     pub seed: u64,
-    /// Register of the melody.
-    pub low: u8,
-    /// Register of the melody.
-    pub high: u8,
-}
-
-/// The reference's 18 bars of changes (bars 120–137 of the reference file), each
-/// chord at its offset in the bar (a chord carried from the bar before starts at 0).
-pub fn reference_changes() -> Changes {
-    let corpus = Corpus::from_bytes(REFERENCE_MIDI, &CorpusOptions::default()).expect("the embedded reference file");
-    corpus
-        .measures
-        .iter()
-        .map(|m| {
-            m.chords
-                .iter()
-                .map(|c| ChordEvent { offset: (c.offset - m.start).max(Ratio::from_integer(0)), ..c.clone() })
-                .collect()
-        })
-        .collect()
 }
 
 /// The changes of a MIDI file's chord track (see [`crate::corpus::chord_bars`]).
@@ -190,48 +156,28 @@ fn accompaniment(changes: &Changes, bars: usize) -> Vec<SoloChord> {
 }
 
 /// Generates a solo over `changes` with one LSTM state running through the whole
-/// piece: tokens are drawn until the bar's four beats are filled, a note that
-/// would cross the bar line is cut there, and the next bar starts on its downbeat.
-pub fn generate(weights: &Weights, changes: &Changes, options: &GenerateOptions) -> Solo {
-    let model = Model::new(&weights.params);
-    let tokens: Vec<Token> =
-        weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
-    let mut state = model.zero_state();
-    let mut sample_rng = StdRng::seed_from_u64(options.seed);
-    let mut chooser = RngChooser(StdRng::seed_from_u64(options.seed.wrapping_add(1)));
-    let decode = DecodeOptions { mode: Mode::Musical, low: options.low, high: options.high };
-    let mut decoder = Decoder::new(decode);
-    let mut notes = Vec::new();
-    let mut prev: Option<usize> = None;
-    let mut generated = 0;
+/// piece (the [`Improviser`] the plugin plays with): tokens are drawn until the
+/// bar's four beats are filled, a note that would cross the bar line is cut there,
+/// and the next bar starts on its downbeat. Every drawn token goes to `trace`.
+pub fn generate_traced(
+    weights: &Weights,
+    changes: &Changes,
+    options: &GenerateOptions,
+    trace: &mut impl FnMut(&Drawn),
+) -> Solo {
+    let live = Box::new(LiveModel::new(weights, String::new()));
+    let mut improviser = Improviser::new(live, options.seed);
     let bars = if changes.is_empty() { 0 } else { options.bars };
-    for b in 0..bars {
-        let bar = &changes[b % changes.len()];
-        if bar.is_empty() {
-            continue;
+    let source = LoopedChanges::new(changes);
+    let mut notes = Vec::new();
+    let mut generated = 0;
+    improviser.fill(Ratio::from_integer(bars as i64 * BEATS_PER_BAR), &source, &options.style, &mut |d| {
+        generated += 1;
+        if let Outcome::Note { key, length, kind } = d.outcome {
+            notes.push(SoloNote { start: d.at, length, key, kind });
         }
-        let harmonies: Vec<Harmony> = bar.iter().map(|c| Harmony::new(&c.keys)).collect();
-        let start = Ratio::from_integer(b as i64 * BEATS_PER_BAR);
-        let end = start + BEATS_PER_BAR;
-        decoder.set_position(start);
-        for _ in 0..MAX_TOKENS_PER_BAR {
-            if decoder.position() >= end {
-                break;
-            }
-            model.step(&mut state, prev);
-            let next = state.sample(options.sampling, &mut sample_rng);
-            prev = Some(next);
-            generated += 1;
-            let at = decoder.position() - start;
-            let i = bar.iter().rposition(|c| c.offset <= at).unwrap_or(0);
-            let placed = decoder.step(&tokens[next], &harmonies[i], &mut chooser);
-            if let Some((placed, key)) = placed.and_then(|p| p.key().map(|k| (p, k))) {
-                let length = placed.duration.min(end - placed.offset);
-                let kind = classify(key, &harmonies[i]);
-                notes.push(SoloNote { start: placed.offset, length, key, kind });
-            }
-        }
-    }
+        trace(&d);
+    });
     Solo {
         notes,
         chords: accompaniment(changes, bars),
@@ -240,6 +186,11 @@ pub fn generate(weights: &Weights, changes: &Changes, options: &GenerateOptions)
         seed: options.seed,
         tokens: generated,
     }
+}
+
+/// [`generate_traced`] without the trace.
+pub fn generate(weights: &Weights, changes: &Changes, options: &GenerateOptions) -> Solo {
+    generate_traced(weights, changes, options, &mut |_| {})
 }
 
 /// The reference's `generate_music`, reproduced: for chord sets 1–5, 50 greedy
@@ -277,7 +228,7 @@ pub fn generate_reference(weights: &Weights, seed: u64) -> ReferenceRun {
         for p in &trace.after_clean_up {
             if let Some(key) = p.key() {
                 let i = chords.iter().rposition(|c| c.offset <= p.offset).unwrap_or(0);
-                let kind = classify(key, &harmonies[i]);
+                let kind = classify_pc(key, &harmonies[i]);
                 notes.push(SoloNote { start: offset + p.offset, length: p.duration, key, kind });
             }
         }

@@ -7,11 +7,14 @@
 pub mod atomic;
 pub mod corpus;
 pub mod dataset;
+pub mod evaluate;
 pub mod generate;
 pub mod grammar;
+pub mod improvise;
 pub mod midi;
 pub mod model;
 pub mod mt19937;
+pub mod musicality;
 #[cfg(feature = "plugin")]
 pub mod plugin;
 pub mod render;

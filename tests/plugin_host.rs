@@ -55,6 +55,10 @@ struct Out {
 
 struct Scenario {
     sample_rate: f64,
+    tempo: f64,
+    bars: f64,
+    /// Parameters set through the host before activation: (name, value, plain min, plain max).
+    params: Vec<(&'static str, f64, f64, f64)>,
     blocks: Box<dyn FnMut() -> u32 + Send>,
     transport: bool,
     /// (at beat, to beat): the host loops back.
@@ -67,7 +71,7 @@ struct Run {
     samples_per_beat: f64,
 }
 
-fn transport_event(pos: f64, playing: bool) -> TransportEvent {
+fn transport_event(pos: f64, playing: bool, tempo: f64) -> TransportEvent {
     let mut flags =
         TransportFlags::HAS_TEMPO | TransportFlags::HAS_BEATS_TIMELINE | TransportFlags::HAS_SECONDS_TIMELINE;
     if playing {
@@ -77,8 +81,8 @@ fn transport_event(pos: f64, playing: bool) -> TransportEvent {
         header: EventHeader::new_core(0, EventFlags::empty()),
         flags,
         song_pos_beats: BeatTime::from_float(pos),
-        song_pos_seconds: SecondsTime::from_float(pos * 60.0 / TEMPO),
-        tempo: TEMPO,
+        song_pos_seconds: SecondsTime::from_float(pos * 60.0 / tempo),
+        tempo,
         tempo_inc: 0.0,
         loop_start_beats: BeatTime::from_int(0),
         loop_end_beats: BeatTime::from_int(0),
@@ -103,10 +107,14 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
     // SAFETY: the bundle is our own plugin, built by scripts/test.sh.
     let entry = unsafe { PluginEntry::load(path) }.expect("load the bundle");
     let mut instance = instance(&entry);
+    if !sc.params.is_empty() {
+        state::set(&mut instance, &sc.params);
+    }
+    let tempo = sc.tempo;
     let config = PluginAudioConfiguration { sample_rate: sc.sample_rate, min_frames_count: 1, max_frames_count: 4096 };
     let stopped = instance.activate(|_, _| (), config).unwrap();
-    let samples_per_beat = sc.sample_rate * 60.0 / TEMPO;
-    let total = (BARS * 4.0 * samples_per_beat) as u64;
+    let samples_per_beat = sc.sample_rate * 60.0 / tempo;
+    let total = (sc.bars * 4.0 * samples_per_beat) as u64;
     let result = std::thread::scope(|s| {
         s.spawn(move || {
             let mut proc = stopped.start_processing().unwrap();
@@ -139,7 +147,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                     pos = to;
                     jumped = true;
                 }
-                let t = transport_event(pos, !stopping);
+                let t = transport_event(pos, !stopping, tempo);
                 let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], len) };
                 let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], len) };
                 out.clear();
@@ -168,7 +176,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 if stopping {
                     stop_block = (sample, len);
                     // One more stopped block: nothing may sound any more.
-                    let t = transport_event(pos, false);
+                    let t = transport_event(pos, false, tempo);
                     out.clear();
                     input.clear();
                     let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], 64) };
@@ -260,7 +268,18 @@ fn fixed(n: u32) -> Box<dyn FnMut() -> u32 + Send> {
 fn holds_dm7_at_three_sample_rates() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     for sr in [44_100.0, 48_000.0, 96_000.0] {
-        let r = run(&path, Scenario { sample_rate: sr, blocks: fixed(512), transport: true, jump: None });
+        let r = run(
+            &path,
+            Scenario {
+                sample_rate: sr,
+                tempo: TEMPO,
+                bars: BARS,
+                params: vec![],
+                blocks: fixed(512),
+                transport: true,
+                jump: None,
+            },
+        );
         check(&r, true);
     }
 }
@@ -272,6 +291,9 @@ fn random_block_sizes_from_1_to_4096() {
     let r = run(
         &path,
         Scenario {
+            tempo: TEMPO,
+            bars: BARS,
+            params: vec![],
             sample_rate: 48_000.0,
             blocks: Box::new(move || rng.random_range(1..=4096)),
             transport: true,
@@ -284,15 +306,36 @@ fn random_block_sizes_from_1_to_4096() {
 #[test]
 fn backward_loop_jump() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
-    let r =
-        run(&path, Scenario { sample_rate: 48_000.0, blocks: fixed(480), transport: true, jump: Some((12.0, 4.0)) });
+    let r = run(
+        &path,
+        Scenario {
+            sample_rate: 48_000.0,
+            tempo: TEMPO,
+            bars: BARS,
+            params: vec![],
+            blocks: fixed(480),
+            transport: true,
+            jump: Some((12.0, 4.0)),
+        },
+    );
     check(&r, true);
 }
 
 #[test]
 fn no_transport_is_silence() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
-    let r = run(&path, Scenario { sample_rate: 48_000.0, blocks: fixed(512), transport: false, jump: None });
+    let r = run(
+        &path,
+        Scenario {
+            sample_rate: 48_000.0,
+            tempo: TEMPO,
+            bars: BARS,
+            params: vec![],
+            blocks: fixed(512),
+            transport: false,
+            jump: None,
+        },
+    );
     check(&r, false);
 }
 
@@ -346,6 +389,9 @@ fn alloc_check_child() {
     let r = run(
         &path,
         Scenario {
+            tempo: TEMPO,
+            bars: BARS,
+            params: vec![],
             sample_rate: 48_000.0,
             blocks: Box::new(move || rng.random_range(1..=2048)),
             transport: true,
@@ -391,7 +437,7 @@ mod state {
 
     /// Sets parameters by display name through the host's param flush; each value is
     /// given with its plain range and mapped onto the range the plugin reports.
-    fn set(inst: &mut PluginInstance<TestHost>, values: &[(&str, f64, f64, f64)]) {
+    pub fn set(inst: &mut PluginInstance<TestHost>, values: &[(&str, f64, f64, f64)]) {
         let h = inst.plugin_handle();
         let params: PluginParams = h.get_extension().expect("params extension");
         let mut buf = ParamInfoBuffer::new();
@@ -455,5 +501,52 @@ mod state {
         // The path is kept for when the file comes back.
         let again = self::json(&save(&mut b));
         assert_eq!(again["fields"]["weights-path"], json["fields"]["weights-path"]);
+    }
+}
+
+/// The plugin playing the built-in progression with "same solo every play" plays the
+/// notes `improv generate` writes with that seed over the same changes: one improviser.
+#[test]
+fn plugin_plays_what_the_cli_generates() {
+    use improv::generate::{GenerateOptions, generate, reference_changes};
+    use improv::improvise::Style;
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let (seed, tempo, bars) = (7u64, 130.0, 8.0);
+    let r = run(
+        &path,
+        Scenario {
+            sample_rate: 48_000.0,
+            tempo,
+            bars,
+            params: vec![
+                ("Chord source", 1.0, 0.0, 2.0),
+                ("Same solo every play", 1.0, 0.0, 1.0),
+                ("Seed", seed as f64, 0.0, 9999.0),
+                ("Gate", 1.0, 0.05, 1.0),
+            ],
+            blocks: fixed(512),
+            transport: true,
+            jump: None,
+        },
+    );
+    let weights = improv::default_weights().unwrap();
+    let options = GenerateOptions { bars: bars as usize, tempo, style: Style::default(), seed };
+    let solo = generate(&weights, &reference_changes(), &options);
+    let cli: Vec<(f64, u8)> = solo
+        .notes
+        .iter()
+        .map(|n| (*n.start.numer() as f64 / *n.start.denom() as f64 * r.samples_per_beat, n.key))
+        .collect();
+    let live: Vec<(f64, u8)> = r
+        .events
+        .iter()
+        .filter(|e| e.on && e.channel == 0)
+        .map(|e| ((e.block_start + e.time as u64) as f64, e.key))
+        .collect();
+    assert!(cli.len() > 40, "{} notes", cli.len());
+    assert_eq!(live.len(), cli.len(), "as many notes live as offline");
+    for (i, (a, b)) in live.iter().zip(&cli).enumerate() {
+        assert_eq!(a.1, b.1, "note {i}: key");
+        assert!((a.0 - b.0).abs() <= 1.0, "note {i}: sample {} live, {} offline", a.0, b.0);
     }
 }

@@ -101,6 +101,14 @@ fn run(args: &Args) -> Result<(), String> {
     let corpus = Corpus::from_path(&args.midi, &options).map_err(|e| format!("{}: {e}", args.midi.display()))?;
     let tokens = corpus.tokens();
     let vocabulary = Vocabulary::from_tokens(&tokens);
+    if vocabulary.len() > u16::MAX as usize {
+        return Err(format!(
+            "{}: {} distinct tokens, more than the {} a model can have",
+            args.midi.display(),
+            vocabulary.len(),
+            u16::MAX
+        ));
+    }
     let indices = vocabulary.encode(&tokens).expect("the vocabulary holds every token");
     let windows = Windows::draw(&indices, args.windows, args.window_len, REFERENCE_DRAW_SEED)
         .map_err(|e| format!("{}: {e}", args.midi.display()))?;
@@ -142,7 +150,8 @@ fn run(args: &Args) -> Result<(), String> {
         window_len: args.window_len as u32,
         losses: losses.clone(),
     };
-    let weights = Weights { params, vocabulary, training };
+    let sequences = vec![indices.iter().map(|&i| i as u16).collect()];
+    let weights = Weights { params, vocabulary, training, corpus: sequences };
     weights.validate().map_err(|e| format!("training produced unusable weights: {e}"))?;
     if let Some(png) = &args.loss_png {
         let keras: Option<Vec<f32>> = corpus

@@ -112,7 +112,7 @@ const FREE_WINDOW: i32 = 6;
 const MAX_CANDIDATES: usize = 16;
 
 /// Fixed-capacity candidate list (no allocation in the live decoder).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 struct Candidates {
     items: [Pitch; MAX_CANDIDATES],
     len: usize,
@@ -215,17 +215,26 @@ impl Decoder {
 
     /// Decodes one token. Returns `None` for a rest that rounds to nothing.
     pub fn step(&mut self, token: &Token, harmony: &Harmony, chooser: &mut impl Chooser) -> Option<Placed> {
-        let max = Ratio::from_integer(MUSICAL_MAX_LENGTH);
-        let snapped = quantize(beats_from_f64(token.duration)).min(max);
+        let plan = self.plan(token, harmony)?;
+        let Some(cands) = plan.candidates() else { return Some(self.commit(&plan, None)) };
+        let pitch = if cands.is_empty() {
+            None
+        } else {
+            Some(cands[chooser.choose(Choice::Pitches(cands)).min(cands.len() - 1)])
+        };
+        Some(self.commit(&plan, pitch))
+    }
+
+    /// What a token would become here, before a pitch is chosen: its onset and
+    /// length, and for a note the candidate pitches (those of its type in its
+    /// interval window, else the window's chord tones; the previous pitch left out
+    /// when there are others). `None` for a rest that rounds to nothing.
+    pub fn plan(&self, token: &Token, harmony: &Harmony) -> Option<Plan> {
         let offset = self.position;
+        let Some(duration) = musical_length(token) else { return None };
         if token.kind == NoteType::Rest {
-            if snapped == Ratio::from_integer(0) {
-                return None;
-            }
-            self.position += snapped;
-            return Some(Placed { offset, duration: snapped, note: None });
+            return Some(Plan { offset, duration, kind: NoteType::Rest, cands: Candidates::new() });
         }
-        let duration = snapped.max(Ratio::new(MUSICAL_MIN_NOTE.0, MUSICAL_MIN_NOTE.1));
         let register = self.options.register();
         let mut cands = match (token.bounds, self.prev) {
             (Some(bounds), Some(prev)) => interval_window(prev, bounds),
@@ -240,18 +249,7 @@ impl Decoder {
         };
         let window = cands;
         let kind = token.kind;
-        let fits = |p: &Pitch| {
-            let pc = p.name.pc();
-            let chord = harmony.is_chord_tone(pc);
-            let scale = harmony.scale.iter().any(|s| s.name.pc() == pc);
-            match kind {
-                NoteType::Chord => chord,
-                NoteType::Scale => scale && !chord,
-                NoteType::Approach => harmony.is_approach(pc) && !chord && !scale,
-                _ => !chord && !scale && !harmony.is_approach(pc),
-            }
-        };
-        cands.retain(fits);
+        cands.retain(|p| fits_type(kind, p.name.pc(), harmony));
         if cands.len == 0 {
             // Nothing of that type in reach: the nearest chord tones instead.
             cands = Candidates::new();
@@ -264,17 +262,78 @@ impl Decoder {
         if let Some(prev) = self.prev.filter(|_| cands.len > 1) {
             cands.retain(|p| p.ps() != prev.ps());
         }
-        let pitch = if cands.len == 0 {
-            // Still none (a window of under a semitone): stay on the previous note.
-            self.prev.unwrap_or_else(|| Pitch::from_midi((register.0 + register.1) / 2))
-        } else {
-            let i = chooser.choose(Choice::Pitches(cands.as_slice())).min(cands.len - 1);
-            cands.items[i]
-        };
+        Some(Plan { offset, duration, kind, cands })
+    }
+
+    /// Places a planned element: a rest, or a note on `pitch` (a candidate of the
+    /// plan; `None` when there was none: the previous note again). The pitch is
+    /// folded into the register and becomes the previous note.
+    pub fn commit(&mut self, plan: &Plan, pitch: Option<Pitch>) -> Placed {
+        self.position = plan.offset + plan.duration;
+        if plan.kind == NoteType::Rest {
+            return Placed { offset: plan.offset, duration: plan.duration, note: None };
+        }
+        let register = self.options.register();
+        let pitch =
+            pitch.unwrap_or_else(|| self.prev.unwrap_or_else(|| Pitch::from_midi((register.0 + register.1) / 2)));
         let pitch = fold_into(pitch, register);
         self.prev = Some(pitch);
-        self.position += duration;
-        Some(Placed { offset, duration, note: Some((pitch, kind)) })
+        Placed { offset: plan.offset, duration: plan.duration, note: Some((pitch, plan.kind)) }
+    }
+
+    /// The previous note, if any.
+    pub fn prev(&self) -> Option<Pitch> {
+        self.prev
+    }
+
+    /// The register as an ordered pair of MIDI keys.
+    pub fn register(&self) -> (i32, i32) {
+        self.options.register()
+    }
+}
+
+/// True if a pitch class is of the given type against the chord, by pitch class
+/// alone (spelling-blind, like the Musical decoder's choices).
+fn fits_type(kind: NoteType, pc: i32, harmony: &Harmony) -> bool {
+    let chord = harmony.is_chord_tone(pc);
+    let scale = harmony.is_scale_pc(pc);
+    match kind {
+        NoteType::Chord => chord,
+        NoteType::Scale => scale && !chord,
+        NoteType::Approach => harmony.is_approach(pc) && !chord && !scale,
+        _ => !chord && !scale && !harmony.is_approach(pc),
+    }
+}
+
+/// The length a token takes in Musical mode: its duration snapped to the 1/4 and
+/// 1/3 beat grids and capped at a bar; a note lasts at least 1/4 beat; `None` for a
+/// rest that rounds to nothing (the decoder skips it).
+pub fn musical_length(token: &Token) -> Option<Beats> {
+    let max = Ratio::from_integer(MUSICAL_MAX_LENGTH);
+    let snapped = quantize(beats_from_f64(token.duration)).min(max);
+    if token.kind == NoteType::Rest {
+        (snapped != Ratio::from_integer(0)).then_some(snapped)
+    } else {
+        Some(snapped.max(Ratio::new(MUSICAL_MIN_NOTE.0, MUSICAL_MIN_NOTE.1)))
+    }
+}
+
+/// A token planned at the decoder's position (see [`Decoder::plan`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Onset.
+    pub offset: Beats,
+    /// Length.
+    pub duration: Beats,
+    /// The token's type (`Rest` for a rest).
+    pub kind: NoteType,
+    cands: Candidates,
+}
+
+impl Plan {
+    /// The candidate pitches of a note (`None` for a rest; empty when nothing is in reach).
+    pub fn candidates(&self) -> Option<&[Pitch]> {
+        (self.kind != NoteType::Rest).then(|| self.cands.as_slice())
     }
 }
 

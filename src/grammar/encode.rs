@@ -20,6 +20,24 @@ pub fn classify(key: u8, harmony: &Harmony) -> NoteType {
     }
 }
 
+/// The note type of a key by pitch class alone — chord tone, tone of the chord's
+/// scale, a semitone from a chord tone, other — so the same line transposed, or
+/// spelled with sharps instead of flats, is classified the same. What reports,
+/// pictures and `improv evaluate` show; the scale is the chord's mode on its root (the encoder keeps the reference's
+/// spelling-sensitive [`classify`]).
+pub fn classify_pc(key: u8, harmony: &Harmony) -> NoteType {
+    let pc = key as i32 % 12;
+    if harmony.is_chord_tone(pc) {
+        NoteType::Chord
+    } else if harmony.is_mode_pc(pc) {
+        NoteType::Scale
+    } else if harmony.is_approach(pc) {
+        NoteType::Approach
+    } else {
+        NoteType::Other
+    }
+}
+
 /// Encodes one bar. The current chord of an element is the last chord starting at
 /// or before it, or the bar's first chord; the first note of the bar has no interval.
 pub fn encode_measure(m: &Measure) -> Vec<Token> {

@@ -11,9 +11,10 @@ mod vocab;
 
 pub use choice::{Choice, Chooser, PythonRandom, RngChooser};
 pub use decode::{
-    DEFAULT_REGISTER, DecodeOptions, Decoder, Mode, Placed, REFERENCE_PREFIX, ReferenceTrace, decode, decode_reference,
+    DEFAULT_REGISTER, DecodeOptions, Decoder, Mode, Placed, Plan, REFERENCE_PREFIX, ReferenceTrace, decode,
+    decode_reference, musical_length,
 };
-pub use encode::{classify, encode_measure};
+pub use encode::{classify, classify_pc, encode_measure};
 pub use harmony::{Harmony, MAX_CHORD_TONES};
 pub use post::{clean_up_notes, prune_notes};
 pub use token::{NoteType, Token, TokenError};

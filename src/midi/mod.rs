@@ -6,6 +6,11 @@ mod write;
 pub use read::{MidiFile, Part, RawNote, TempoChange, TimeSignature};
 pub use write::{Conductor, NoteOut, TrackOut, WRITE_TPQ, write_smf};
 
+/// General MIDI program of a solo's melody: Electric Guitar (jazz).
+pub const MELODY_PROGRAM: u8 = 26;
+/// General MIDI program of a solo's chords: Acoustic Grand Piano.
+pub const CHORD_PROGRAM: u8 = 0;
+
 /// Why a MIDI file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MidiError {

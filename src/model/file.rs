@@ -12,8 +12,14 @@ use std::path::Path;
 
 /// First bytes of every weights file.
 pub const MAGIC: [u8; 8] = *b"IMPRVWTS";
-/// Format written by this version; older or newer ones are refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// Format written by this version: 2 adds the training token sequences. Version 1
+/// files (without them) still load; newer ones are refused.
+pub const FORMAT_VERSION: u32 = 2;
+/// The first format, still read.
+const FORMAT_V1: u32 = 1;
+/// Largest body accepted, and the decoder's allocation limit: a length field in a
+/// damaged file can never make it reserve more than this.
+pub const MAX_BODY_BYTES: usize = 64 << 20;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 
 /// How a set of weights was trained.
@@ -46,6 +52,7 @@ impl TrainingInfo {
     }
 }
 
+/// The version-1 body.
 #[derive(Serialize, Deserialize)]
 struct Body {
     n_values: u32,
@@ -59,6 +66,13 @@ struct Body {
     dense_bias: Vec<f32>,
 }
 
+/// The version-2 body: version 1's, then the training token sequences.
+#[derive(Serialize, Deserialize)]
+struct BodyV2 {
+    v1: Body,
+    corpus: Vec<Vec<u16>>,
+}
+
 /// A trained model with its vocabulary and provenance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
@@ -68,6 +82,10 @@ pub struct Weights {
     pub vocabulary: Vocabulary,
     /// Provenance.
     pub training: TrainingInfo,
+    /// The token sequences it was trained on, one per file, as vocabulary indices
+    /// (empty for version-1 files): what guidance checks a solo against so it does
+    /// not copy them.
+    pub corpus: Vec<Vec<u16>>,
 }
 
 /// Why a weights file was refused.
@@ -102,8 +120,12 @@ pub enum WeightsError {
     Vocabulary(String),
 }
 
-fn bincode_config() -> bincode::config::Configuration {
-    bincode::config::standard()
+fn bincode_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<MAX_BODY_BYTES>,
+> {
+    bincode::config::standard().with_limit::<MAX_BODY_BYTES>()
 }
 
 impl Weights {
@@ -129,7 +151,7 @@ impl Weights {
     /// Serialises to the file format.
     pub fn to_bytes(&self) -> Vec<u8> {
         let [kernel, recurrent, bias, dense, dense_bias] = self.params.slices().map(<[f32]>::to_vec);
-        let body = Body {
+        let v1 = Body {
             n_values: self.params.n_values() as u32,
             hidden: self.params.hidden() as u32,
             vocabulary: self.vocabulary.values().to_vec(),
@@ -140,6 +162,7 @@ impl Weights {
             dense,
             dense_bias,
         };
+        let body = BodyV2 { v1, corpus: self.corpus.clone() };
         let body = bincode::serde::encode_to_vec(&body, bincode_config()).expect("plain data encodes");
         let mut out = Vec::with_capacity(HEADER_LEN + body.len());
         out.extend_from_slice(&MAGIC);
@@ -163,7 +186,7 @@ impl Weights {
             return Err(WeightsError::Truncated(format!("{} bytes, the header alone has {HEADER_LEN}", bytes.len())));
         }
         let found = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if found != FORMAT_VERSION {
+        if found != FORMAT_VERSION && found != FORMAT_V1 {
             return Err(WeightsError::Version { found });
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
@@ -172,14 +195,25 @@ impl Weights {
         if (body.len() as u64) < len {
             return Err(WeightsError::Truncated(format!("body of {} bytes, header says {len}", body.len())));
         }
+        if len > MAX_BODY_BYTES as u64 {
+            return Err(WeightsError::Decode(format!("body of {len} bytes, more than the {MAX_BODY_BYTES} accepted")));
+        }
         if body.len() as u64 != len {
             return Err(WeightsError::Decode(format!("{} bytes after the body", body.len() as u64 - len)));
         }
         if crc32fast::hash(body) != crc {
             return Err(WeightsError::Checksum);
         }
-        let (b, _): (Body, usize) = bincode::serde::decode_from_slice(body, bincode_config())
-            .map_err(|e| WeightsError::Decode(e.to_string()))?;
+        let decode_error = |e: bincode::error::DecodeError| WeightsError::Decode(e.to_string());
+        let (b, corpus) = if found == FORMAT_V1 {
+            let (b, _): (Body, usize) =
+                bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+            (b, Vec::new())
+        } else {
+            let (b, _): (BodyV2, usize) =
+                bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+            (b.v1, b.corpus)
+        };
         let (n, h) = (b.n_values as usize, b.hidden as usize);
         let shape = |what: &str, e: ndarray::ShapeError| WeightsError::Shape(format!("{what}: {e}"));
         let params = Params {
@@ -191,7 +225,10 @@ impl Weights {
         };
         let vocabulary = Vocabulary::from_sorted(b.vocabulary)
             .ok_or_else(|| WeightsError::Vocabulary("values are not sorted and distinct".into()))?;
-        let w = Self { params, vocabulary, training: b.training };
+        if corpus.iter().flatten().any(|&t| t as usize >= n) {
+            return Err(WeightsError::Vocabulary("a training token is not in the vocabulary".into()));
+        }
+        let w = Self { params, vocabulary, training: b.training, corpus };
         w.validate()?;
         Ok(w)
     }
@@ -231,13 +268,39 @@ mod tests {
             window_len: 30,
             losses: vec![1.5],
         };
-        Weights { params, vocabulary, training }
+        Weights { params, vocabulary, training, corpus: vec![vec![0, 2, 1, 0]] }
     }
 
     #[test]
     fn round_trip() {
         let w = sample();
         assert_eq!(Weights::from_bytes(&w.to_bytes()).unwrap(), w);
+    }
+
+    #[test]
+    fn version_1_files_still_load() {
+        let w = sample();
+        let [kernel, recurrent, bias, dense, dense_bias] = w.params.slices().map(<[f32]>::to_vec);
+        let v1 = Body {
+            n_values: 3,
+            hidden: 4,
+            vocabulary: w.vocabulary.values().to_vec(),
+            training: w.training.clone(),
+            kernel,
+            recurrent,
+            bias,
+            dense,
+            dense_bias,
+        };
+        let body = bincode::serde::encode_to_vec(&v1, bincode_config()).unwrap();
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&FORMAT_V1.to_le_bytes());
+        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        bytes.extend_from_slice(&body);
+        let read = Weights::from_bytes(&bytes).unwrap();
+        assert_eq!(read.params, w.params);
+        assert!(read.corpus.is_empty());
     }
 
     #[test]

@@ -392,6 +392,59 @@ impl State {
     }
 }
 
+impl State {
+    /// Like [`State::sample`], with `bias[i]` added to token i's logit first
+    /// (`-inf` forbids it): how guidance reweights the model's proposal. The
+    /// temperature applies to the model's logits only, so guidance keeps its
+    /// strength at every temperature. `None` if every token is forbidden.
+    /// Allocation-free.
+    pub fn sample_biased(&mut self, sampling: Sampling, bias: &[f32], rng: &mut impl Rng) -> Option<usize> {
+        let n = self.probs.len().min(bias.len());
+        let t = sampling.temperature;
+        let greedy = !(t.is_finite() && t > 0.0) || sampling.top_k == 1;
+        let inv_t = if greedy { 1.0 } else { 1.0 / t.max(1e-3) };
+        // Scores in the weights buffer: logit / T + bias.
+        let (logits, scores) = (&self.logits[..n], &mut self.weights[..n]);
+        let mut best: Option<(usize, f32)> = None;
+        let mut allowed = 0;
+        for (i, (s, (&l, &b))) in scores.iter_mut().zip(logits.iter().zip(&bias[..n])).enumerate() {
+            *s = l * inv_t + b;
+            if s.is_finite() {
+                allowed += 1;
+                if best.is_none_or(|(_, v)| *s > v) {
+                    best = Some((i, *s));
+                }
+            } else {
+                *s = f32::NEG_INFINITY;
+            }
+        }
+        let (argmax, max) = best?;
+        if greedy {
+            return Some(argmax);
+        }
+        let k = if sampling.top_k == 0 { allowed } else { sampling.top_k.min(allowed) };
+        let order = &mut self.order[..n];
+        for (i, o) in order.iter_mut().enumerate() {
+            *o = i as u16;
+        }
+        if k < n {
+            order.select_nth_unstable_by(k - 1, |&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
+        }
+        let mut total = 0.0;
+        for &i in &order[..k] {
+            total += fastmath::exp(scores[i as usize] - max);
+        }
+        let mut r = rng.random::<f32>() * total;
+        for &i in &order[..k] {
+            r -= fastmath::exp(scores[i as usize] - max);
+            if r <= 0.0 {
+                return Some(i as usize);
+            }
+        }
+        Some(order[..k].iter().copied().max_by(|&a, &b| scores[a as usize].total_cmp(&scores[b as usize]))? as usize)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +495,29 @@ mod tests {
             seen[s.sample(Sampling { temperature: 5.0, top_k: 3 }, &mut rng)] = true;
         }
         assert_eq!(seen, [false, true, false, true, true, false]);
+    }
+
+    #[test]
+    fn biased_sampling_never_draws_a_forbidden_token() {
+        let mut s = state_with_logits(&[0.0, 5.0, 1.0, 4.0, 3.0, -2.0]);
+        let mut rng = SmallRng::seed_from_u64(4);
+        let inf = f32::NEG_INFINITY;
+        let bias = [0.0, inf, 0.0, inf, 0.0, 0.0];
+        assert_eq!(s.sample_biased(Sampling::GREEDY, &bias, &mut rng), Some(4));
+        let mut seen = [false; 6];
+        for _ in 0..4000 {
+            seen[s.sample_biased(Sampling { temperature: 3.0, top_k: 3 }, &bias, &mut rng).unwrap()] = true;
+        }
+        assert_eq!(seen, [true, false, true, false, true, false]);
+        // A bias of ln 8 makes token 0 eight times as likely as token 5 at equal logits.
+        let mut s = state_with_logits(&[0.0, 0.0]);
+        let b = [8f32.ln(), 0.0];
+        let draws = 20_000;
+        let zeros =
+            (0..draws).filter(|_| s.sample_biased(Sampling { temperature: 1.0, top_k: 0 }, &b, &mut rng) == Some(0));
+        let share = zeros.count() as f64 / draws as f64;
+        assert!((share - 8.0 / 9.0).abs() < 0.01, "{share}");
+        assert_eq!(s.sample_biased(Sampling::GREEDY, &[inf, inf], &mut rng), None);
     }
 
     #[test]

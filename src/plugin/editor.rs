@@ -87,6 +87,28 @@ impl ImprovGui {
     }
 }
 
+/// A labelled slider for any kind of parameter.
+trait AnyParam {
+    fn slider(&self, ui: &mut egui::Ui, setter: &ParamSetter);
+}
+
+impl<P: Param> AnyParam for P {
+    fn slider(&self, ui: &mut egui::Ui, setter: &ParamSetter) {
+        ui.label(self.name());
+        ui.add(widgets::ParamSlider::for_param(self, setter));
+    }
+}
+
+/// A checkbox for an on/off parameter, as one host gesture.
+fn toggle(ui: &mut egui::Ui, param: &BoolParam, setter: &ParamSetter) {
+    let mut on = param.value();
+    if ui.checkbox(&mut on, param.name()).changed() {
+        setter.begin_set_parameter(param);
+        setter.set_parameter(param, on);
+        setter.end_set_parameter(param);
+    }
+}
+
 impl NiceEguiApp for ImprovGui {
     fn build(
         &mut self,
@@ -117,30 +139,32 @@ impl ImprovGui {
         let name = if chord.is_empty() { "—".to_string() } else { crate::theory::symbol::name_chord(&chord) };
         ui.label(format!("Chord: {name}"));
         self.piano_roll(ui);
-        ui.columns(2, |cols| {
-            let p = &self.params;
-            for param in [&p.temperature, &p.humanize, &p.gate, &p.swing, &p.free_tempo] {
-                cols[0].label(param.name());
-                cols[0].add(widgets::ParamSlider::for_param(param, &setter));
+        let p = &self.params;
+        let slider = |ui: &mut egui::Ui, param: &dyn AnyParam| param.slider(ui, &setter);
+        ui.columns(4, |cols| {
+            cols[0].strong("Feel");
+            for param in [&p.temperature as &dyn AnyParam, &p.top_k, &p.space, &p.motif, &p.swing, &p.humanize] {
+                slider(&mut cols[0], param);
             }
-            for param in [&p.top_k, &p.seed, &p.low, &p.high, &p.octave, &p.velocity, &p.channel] {
-                cols[1].label(param.name());
-                cols[1].add(widgets::ParamSlider::for_param(param, &setter));
+            cols[1].strong("Harmony");
+            for param in [&p.harmony as &dyn AnyParam, &p.line, &p.chord_source, &p.key, &p.mode] {
+                slider(&mut cols[1], param);
             }
-            for param in [&p.same_solo, &p.pass_through, &p.free_run] {
-                let mut on = param.value();
-                if cols[0].checkbox(&mut on, param.name()).changed() {
-                    setter.begin_set_parameter(param);
-                    setter.set_parameter(param, on);
-                    setter.end_set_parameter(param);
-                }
+            for param in [&p.guidance, &p.time_grid, &p.novelty] {
+                toggle(&mut cols[1], param, &setter);
             }
-            cols[0].label(p.chord_source.name());
-            cols[0].add(widgets::ParamSlider::for_param(&p.chord_source, &setter));
-            cols[0].label(p.key.name());
-            cols[0].add(widgets::ParamSlider::for_param(&p.key, &setter));
-            cols[0].label(p.mode.name());
-            cols[0].add(widgets::ParamSlider::for_param(&p.mode, &setter));
+            cols[2].strong("Output");
+            for param in [&p.low as &dyn AnyParam, &p.high, &p.octave, &p.velocity, &p.gate, &p.channel] {
+                slider(&mut cols[2], param);
+            }
+            toggle(&mut cols[2], &p.pass_through, &setter);
+            cols[3].strong("Play");
+            for param in [&p.seed as &dyn AnyParam, &p.free_tempo] {
+                slider(&mut cols[3], param);
+            }
+            for param in [&p.same_solo, &p.free_run] {
+                toggle(&mut cols[3], param, &setter);
+            }
         });
         ui.separator();
         ui.label(&status.model);

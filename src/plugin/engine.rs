@@ -2,20 +2,18 @@
 //!
 //! Framework-free (the nice-plug shell in `plugin/mod.rs` feeds it), and
 //! real-time safe: every buffer is allocated in [`Engine::new`]; a block does a
-//! bounded amount of work (at most [`MAX_TOKENS_PER_BEAT`] model steps for each
-//! beat it has to fill) and allocates nothing.
+//! bounded amount of work (the [`Improviser`] draws at most
+//! [`MAX_TOKENS_PER_BAR`](crate::improvise::MAX_TOKENS_PER_BAR) tokens a bar, and
+//! a block fills at most the beats it reaches) and allocates nothing.
 
-use crate::generate::{BEATS_PER_BAR, reference_changes};
-use crate::grammar::{DecodeOptions, Decoder, Harmony, MAX_CHORD_TONES, NoteType, RngChooser, Token, classify};
-use crate::model::{Model, Sampling, State, Weights};
+use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
+pub use crate::improvise::LiveModel;
+use crate::improvise::{Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes};
+use crate::model::Sampling;
 use crate::score::Beats;
 use num_rational::Ratio;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-
-/// Model steps allowed per beat to fill; a model that keeps producing nothing
-/// (zero-length rests) leaves the beat silent instead of looping.
-pub const MAX_TOKENS_PER_BEAT: usize = 16;
 /// Generated notes waiting to be played.
 pub const QUEUE: usize = 64;
 /// Output events per block (generated notes and passed-through input).
@@ -23,6 +21,9 @@ pub const MAX_EVENTS: usize = 1024;
 /// A position more than this many beats away from where the last block ended is a
 /// jump (loop, seek): the schedule is re-anchored.
 pub const JUMP_TOLERANCE_BEATS: f64 = 1e-3;
+/// A start or jump this little after a beat (a host's latency offset, a loop seam a
+/// few samples late) counts as that beat: its notes still sound.
+pub const BEAT_TOLERANCE: f64 = 0.05;
 
 /// Where the chords come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,20 @@ pub struct Settings {
     pub free_run: bool,
     /// Tempo of free run, BPM.
     pub free_tempo: f64,
+    /// Musical guidance.
+    pub guidance: Guidance,
+}
+
+impl Settings {
+    /// What the improviser plays with.
+    pub fn style(&self) -> Style {
+        Style {
+            sampling: self.sampling,
+            low: self.low.min(self.high),
+            high: self.high.max(self.low),
+            guidance: self.guidance,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -115,6 +130,7 @@ impl Default for Settings {
             mode: KeyMode::Dorian,
             free_run: false,
             free_tempo: 120.0,
+            guidance: Guidance::DEFAULT,
         }
     }
 }
@@ -158,26 +174,6 @@ pub struct PlayedNote {
     pub kind: NoteType,
 }
 
-/// A trained model ready for the audio thread: built (and dropped) elsewhere.
-pub struct LiveModel {
-    model: Model,
-    state: State,
-    tokens: Vec<Token>,
-    /// Where it came from (for the editor).
-    pub source: String,
-}
-
-impl LiveModel {
-    /// Prepares weights for live use (allocates; call off the audio thread).
-    pub fn new(weights: &Weights, source: String) -> Self {
-        let model = Model::new(&weights.params);
-        let state = model.zero_state();
-        let tokens =
-            weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
-        Self { model, state, tokens, source }
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Queued {
     start: f64,
@@ -189,17 +185,13 @@ struct Queued {
 
 /// The live improviser.
 pub struct Engine {
-    model: Box<LiveModel>,
-    decoder: Decoder,
-    prev: Option<usize>,
-    sample_rng: SmallRng,
-    chooser: RngChooser<SmallRng>,
+    improviser: Improviser,
     human_rng: SmallRng,
     held: [bool; 128],
     chord: [u8; MAX_CHORD_TONES],
     chord_len: usize,
-    held_harmony: Option<Harmony>,
-    progression: Vec<Vec<(f64, Harmony)>>,
+    held_chord: HeldChord,
+    progression: LoopedChanges,
     queue: [Option<Queued>; QUEUE],
     /// End beat of each sounding output key (NaN: silent).
     sounding: [f64; 128],
@@ -221,22 +213,14 @@ fn beats_of(x: Beats) -> f64 {
 impl Engine {
     /// An engine around a model; allocates every buffer it will use.
     pub fn new(model: Box<LiveModel>) -> Self {
-        let progression = reference_changes()
-            .iter()
-            .map(|bar| bar.iter().map(|c| (beats_of(c.offset), Harmony::new(&c.keys))).collect())
-            .collect();
         Self {
-            model,
-            decoder: Decoder::new(DecodeOptions::musical()),
-            prev: None,
-            sample_rng: SmallRng::seed_from_u64(1),
-            chooser: RngChooser(SmallRng::seed_from_u64(2)),
+            improviser: Improviser::new(model, Settings::default().seed),
             human_rng: SmallRng::seed_from_u64(3),
             held: [false; 128],
             chord: [0; MAX_CHORD_TONES],
             chord_len: 0,
-            held_harmony: None,
-            progression,
+            held_chord: HeldChord { harmony: None, since: None },
+            progression: LoopedChanges::new(&reference_changes()),
             queue: [None; QUEUE],
             sounding: [f64::NAN; 128],
             sounding_channel: [0; 128],
@@ -253,15 +237,18 @@ impl Engine {
     /// Swaps in another model and returns the old one (to be dropped off the audio
     /// thread). The melody restarts from a fresh state.
     pub fn swap_model(&mut self, model: Box<LiveModel>) -> Box<LiveModel> {
-        let old = std::mem::replace(&mut self.model, model);
-        self.model.state.reset();
-        self.prev = None;
-        old
+        self.improviser.swap_model(model)
+    }
+
+    /// Makes room for models of up to `n` tokens (call off the audio thread), so
+    /// swapping one in never allocates.
+    pub fn reserve_vocabulary(&mut self, n: usize) {
+        self.improviser.reserve_vocabulary(n);
     }
 
     /// The model in use.
     pub fn model_source(&self) -> &str {
-        &self.model.source
+        &self.improviser.model().source
     }
 
     /// The current chord's keys (held notes, lowest first).
@@ -289,22 +276,19 @@ impl Engine {
 
     fn restart(&mut self, at: f64, settings: &Settings) {
         if settings.same_solo {
-            self.sample_rng = SmallRng::seed_from_u64(settings.seed);
-            self.chooser = RngChooser(SmallRng::seed_from_u64(settings.seed.wrapping_add(1)));
+            self.improviser.restart(settings.seed);
             self.human_rng = SmallRng::seed_from_u64(settings.seed.wrapping_add(2));
-            self.model.state.reset();
-            self.prev = None;
-            self.decoder.reset();
         }
         self.reanchor(at);
     }
 
-    /// Drops what was scheduled and generates again from the next beat at or after `at`.
+    /// Drops what was scheduled and generates again from the beat at `at` (if `at`
+    /// is within [`BEAT_TOLERANCE`] after it), else from the next beat.
     fn reanchor(&mut self, at: f64) {
         self.queue = [None; QUEUE];
-        let start = (at - 1e-9).ceil();
+        let start = if at - at.floor() < BEAT_TOLERANCE { at.floor() } else { at.ceil() };
         self.generated_to = start;
-        self.decoder.set_position(Ratio::from_integer(start as i64));
+        self.improviser.seek(start as i64);
     }
 
     fn note_input(&mut self, msg: &NoteMsg) {
@@ -318,72 +302,47 @@ impl Engine {
                     self.chord_len += 1;
                 }
             }
-            self.held_harmony = Some(Harmony::new(&self.chord[..self.chord_len]));
+            let harmony = Harmony::new(&self.chord[..self.chord_len]);
+            if self.held_chord.harmony.is_none_or(|h| h.pcs != harmony.pcs) {
+                self.held_chord.since = Some(self.improviser.position());
+            }
+            self.held_chord.harmony = Some(harmony);
         }
     }
 
-    /// The harmony sounding at a beat, by the chord source.
-    fn harmony_at(&self, beat: f64, settings: &Settings) -> Option<Harmony> {
-        match settings.chord_source {
-            ChordSource::Held => self.held_harmony,
-            ChordSource::Progression => {
-                let bars = self.progression.len().max(1);
-                let bar_no = (beat / BEATS_PER_BAR as f64).floor();
-                let bar = &self.progression[(bar_no.rem_euclid(bars as f64)) as usize % bars];
-                let at = beat - bar_no * BEATS_PER_BAR as f64;
-                let i = bar.iter().rposition(|(o, _)| *o <= at + 1e-9).unwrap_or(0);
-                bar.get(i).map(|(_, h)| *h)
-            }
-            ChordSource::Key => {
-                let tonic = 48 + (settings.key % 12);
-                let shape = settings.mode.chord();
-                let keys = [tonic - 12, tonic + shape[1], tonic + shape[2], tonic + shape[3]];
-                Some(Harmony::new(&keys))
-            }
-        }
-    }
-
-    /// Generates notes until the decoded line reaches `until` (a beat boundary).
+    /// Generates notes until the line reaches `until` (a beat boundary).
     fn fill(&mut self, until: f64, settings: &Settings) {
-        let beats = (until - self.generated_to).max(0.0).ceil() as usize;
-        let mut budget = beats * MAX_TOKENS_PER_BEAT;
-        self.decoder.set_register(settings.low.min(settings.high), settings.high.max(settings.low));
-        while beats_of(self.decoder.position()) < until && budget > 0 {
-            if self.queue.iter().all(Option::is_some) {
-                break;
-            }
-            budget -= 1;
-            let pos = beats_of(self.decoder.position());
-            let Some(harmony) = self.harmony_at(pos, settings) else {
-                // Nothing to play over: stay silent up to `until`.
-                self.decoder.set_position(Ratio::from_integer(until.ceil() as i64));
-                break;
-            };
-            let m = &mut *self.model;
-            m.model.step(&mut m.state, self.prev);
-            let next = m.state.sample(settings.sampling, &mut self.sample_rng);
-            self.prev = Some(next);
-            let token = &m.tokens[next];
-            let Some(placed) = self.decoder.step(token, &harmony, &mut self.chooser) else { continue };
-            let Some(key) = placed.key() else { continue };
-            let mut start = beats_of(placed.offset);
-            let length = beats_of(placed.duration);
+        let style = settings.style();
+        let until_beats = Ratio::from_integer(until.ceil() as i64);
+        let queue = &mut self.queue;
+        let human = &mut self.human_rng;
+        let mut sink = |d: crate::improvise::Drawn| {
+            let Outcome::Note { key, length, kind } = d.outcome else { return };
+            let mut start = beats_of(d.at);
+            let length = beats_of(length);
             // Swing: an onset on the second eighth of a beat is delayed by up to a triplet.
             if (start.fract() - 0.5).abs() < 1e-9 {
                 start += settings.swing.clamp(0.0, 1.0) as f64 / 6.0;
             }
             let end = start + (length * settings.gate.clamp(0.05, 1.0) as f64).max(1.0 / 64.0);
             let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
-            let jitter = (self.human_rng.random::<f32>() * 2.0 - 1.0) * settings.humanize.clamp(0.0, 1.0);
+            let jitter = (human.random::<f32>() * 2.0 - 1.0) * settings.humanize.clamp(0.0, 1.0);
             let velocity =
                 (settings.velocity.clamp(1, 127) as f32 / 127.0 * (1.0 + 0.5 * jitter)).clamp(1.0 / 127.0, 1.0);
-            let kind = classify(key, &harmony);
-            if let Some(slot) = self.queue.iter_mut().find(|q| q.is_none()) {
+            if let Some(slot) = queue.iter_mut().find(|q| q.is_none()) {
                 *slot = Some(Queued { start, end, key: shifted, velocity, kind });
             }
-        }
-        if beats_of(self.decoder.position()) < until {
-            self.decoder.set_position(Ratio::from_integer(until.ceil() as i64));
+        };
+        match settings.chord_source {
+            ChordSource::Held => self.improviser.fill(until_beats, &self.held_chord, &style, &mut sink),
+            ChordSource::Progression => self.improviser.fill(until_beats, &self.progression, &style, &mut sink),
+            ChordSource::Key => {
+                let tonic = 48 + (settings.key % 12);
+                let shape = settings.mode.chord();
+                let keys = [tonic - 12, tonic + shape[1], tonic + shape[2], tonic + shape[3]];
+                let key = HeldChord { harmony: Some(Harmony::new(&keys)), since: None };
+                self.improviser.fill(until_beats, &key, &style, &mut sink)
+            }
         }
         self.generated_to = until;
     }

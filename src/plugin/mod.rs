@@ -116,7 +116,7 @@ fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
 /// starts on the first of those bars' downbeats, with the number of notes; `None` if
 /// there are none. (The editor's "export the last N bars".)
 pub fn export_bars(history: &[PlayedNote], now: f64, bars: u32) -> Option<(Vec<u8>, usize)> {
-    let beats_per_bar = crate::generate::BEATS_PER_BAR as f64;
+    let beats_per_bar = crate::improvise::BEATS_PER_BAR as f64;
     let from = now - bars as f64 * beats_per_bar;
     let origin = (from / beats_per_bar).floor() * beats_per_bar;
     // Beats on the 480-tick grid the MIDI writer uses.
@@ -136,8 +136,8 @@ pub fn export_bars(history: &[PlayedNote], now: f64, bars: u32) -> Option<(Vec<u
     }
     let count = notes.len();
     let bytes = crate::midi::write_smf(
-        crate::midi::Conductor { bpm: 120.0, beats_per_bar: crate::generate::BEATS_PER_BAR as u8 },
-        &[crate::midi::TrackOut { name: "Improv".into(), channel: 0, program: crate::generate::MELODY_PROGRAM, notes }],
+        crate::midi::Conductor { bpm: 120.0, beats_per_bar: crate::improvise::BEATS_PER_BAR as u8 },
+        &[crate::midi::TrackOut { name: "Improv".into(), channel: 0, program: crate::midi::MELODY_PROGRAM, notes }],
     );
     Some((bytes, count))
 }

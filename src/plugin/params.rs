@@ -2,6 +2,7 @@
 
 use super::engine::{ChordSource, KeyMode, Settings};
 use crate::grammar::DEFAULT_REGISTER;
+use crate::improvise::Guidance;
 use crate::model::Sampling;
 use nice_plug::prelude::*;
 use std::sync::{Arc, Mutex};
@@ -113,12 +114,41 @@ pub struct ImprovParams {
     /// Tempo of free run.
     #[id = "free_tempo"]
     pub free_tempo: FloatParam,
+    /// Musical guidance on (off: the model samples freely, as `--plain`).
+    #[id = "guidance"]
+    pub guidance: BoolParam,
+    /// Time rule: onsets on the sixteenth or triplet grid, no beat mixing them.
+    #[id = "time_grid"]
+    pub time_grid: BoolParam,
+    /// Harmony: land on changes by step on guide tones.
+    #[id = "harmony"]
+    pub harmony: FloatParam,
+    /// Space: busy (long phrases) to sparse (short phrases, long breaths).
+    #[id = "space"]
+    pub space: FloatParam,
+    /// Motif: how often phrases restate or sequence earlier cells.
+    #[id = "motif"]
+    pub motif: FloatParam,
+    /// Novelty: never copy more than 8 training tokens in a row.
+    #[id = "novelty"]
+    pub novelty: BoolParam,
+    /// Line: no octave-folding leaps, turn back after leaps, few repeats.
+    #[id = "line"]
+    pub line: FloatParam,
     /// Bypass: release everything and pass the input through.
     #[id = "bypass"]
     pub bypass: BoolParam,
     /// A user's weights file ("" = the embedded weights), saved with the project.
     #[persist = "weights-path"]
     pub weights_path: Arc<Mutex<String>>,
+}
+
+/// A 0–100 % parameter.
+fn percent(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
+        .with_unit(" %")
+        .with_value_to_string(formatters::v2s_f32_percentage(0))
+        .with_string_to_value(formatters::s2v_f32_percentage())
 }
 
 impl Default for ImprovParams {
@@ -142,18 +172,12 @@ impl Default for ImprovParams {
                 .with_string_to_value(formatters::s2v_i32_key_formatter()),
             octave: IntParam::new("Octave", 0, IntRange::Linear { min: -3, max: 3 }),
             velocity: IntParam::new("Velocity", d.velocity as i32, IntRange::Linear { min: 1, max: 127 }),
-            humanize: FloatParam::new("Humanize", d.humanize, FloatRange::Linear { min: 0.0, max: 1.0 })
-                .with_unit(" %")
-                .with_value_to_string(formatters::v2s_f32_percentage(0))
-                .with_string_to_value(formatters::s2v_f32_percentage()),
+            humanize: percent("Humanize", d.humanize),
             gate: FloatParam::new("Gate", d.gate, FloatRange::Linear { min: 0.05, max: 1.0 })
                 .with_unit(" %")
                 .with_value_to_string(formatters::v2s_f32_percentage(0))
                 .with_string_to_value(formatters::s2v_f32_percentage()),
-            swing: FloatParam::new("Swing", d.swing, FloatRange::Linear { min: 0.0, max: 1.0 })
-                .with_unit(" %")
-                .with_value_to_string(formatters::v2s_f32_percentage(0))
-                .with_string_to_value(formatters::s2v_f32_percentage()),
+            swing: percent("Swing", d.swing),
             channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
             pass_through: BoolParam::new("Pass input through", true),
             chord_source: EnumParam::new("Chord source", SourceParam::Held),
@@ -167,6 +191,13 @@ impl Default for ImprovParams {
             )
             .with_unit(" BPM")
             .with_step_size(0.1),
+            guidance: BoolParam::new("Guidance", d.guidance.enabled),
+            time_grid: BoolParam::new("Time grid", d.guidance.time),
+            harmony: percent("Harmony", d.guidance.harmony),
+            space: percent("Space", d.guidance.space),
+            motif: percent("Motif", d.guidance.motif),
+            novelty: BoolParam::new("Novelty", d.guidance.novelty),
+            line: percent("Line", d.guidance.line),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             weights_path: Arc::new(Mutex::new(String::new())),
         }
@@ -202,6 +233,15 @@ impl ImprovParams {
             },
             free_run: self.free_run.value(),
             free_tempo: self.free_tempo.value() as f64,
+            guidance: Guidance {
+                enabled: self.guidance.value(),
+                time: self.time_grid.value(),
+                harmony: self.harmony.value(),
+                space: self.space.value(),
+                motif: self.motif.value(),
+                novelty: self.novelty.value(),
+                line: self.line.value(),
+            },
         }
     }
 }

@@ -3,10 +3,11 @@
 
 use crate::model_cmd::load_weights;
 use improv::generate::{
-    BEATS_PER_BAR, GenerateOptions, REFERENCE_TEMPO, Solo, changes_from_midi, changes_from_symbols, generate,
-    generate_reference, reference_changes,
+    BEATS_PER_BAR, GenerateOptions, REFERENCE_TEMPO, Solo, changes_from_midi, changes_from_symbols, generate_reference,
+    generate_traced, reference_changes,
 };
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
+use improv::improvise::{Drawn, Guidance, Outcome, Style};
 use improv::model::Sampling;
 use improv::render::{TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav};
 use improv::theory::symbol::{key_name, parse_changes};
@@ -65,8 +66,49 @@ pub struct Args {
     #[arg(long, requires = "chords_from")]
     chord_track: Option<String>,
     /// Reproduce the reference's own flow: chord sets 1–5, 50 greedy tokens each, its decoder.
-    #[arg(long, conflicts_with_all = ["chords", "chords_from", "bars"])]
+    #[arg(long, conflicts_with_all = ["chords", "chords_from", "bars", "plain", "tokens"])]
     reference: bool,
+    /// No musical guidance: the model samples freely (the first version's output, for comparison).
+    #[arg(long)]
+    plain: bool,
+    /// Guidance, harmony (0–1): land on each change by step, on its 3rd or 7th.
+    #[arg(long, default_value_t = Guidance::DEFAULT.harmony)]
+    harmony: f32,
+    /// Guidance, space (0–1): 0 = long phrases and short breaths, 1 = short phrases and long breaths.
+    #[arg(long, default_value_t = Guidance::DEFAULT.space)]
+    space: f32,
+    /// Guidance, motif (0–1): how often a phrase restates an earlier cell or sequences its own.
+    #[arg(long, default_value_t = Guidance::DEFAULT.motif)]
+    motif: f32,
+    /// Guidance, line (0–1): avoid leaps over a fifth, turn back after a leap.
+    #[arg(long, default_value_t = Guidance::DEFAULT.line)]
+    line: f32,
+    /// Guidance: allow onsets off the sixteenth/triplet grid (the time rule off).
+    #[arg(long)]
+    no_time_grid: bool,
+    /// Guidance: allow copying more than 8 training tokens in a row.
+    #[arg(long)]
+    no_novelty: bool,
+    /// Also write the tokens the model drew, where each starts and what became of it, as JSON.
+    #[arg(long)]
+    tokens: Option<PathBuf>,
+}
+
+impl Args {
+    fn guidance(&self) -> Guidance {
+        if self.plain {
+            return Guidance::PLAIN;
+        }
+        Guidance {
+            enabled: true,
+            time: !self.no_time_grid,
+            harmony: self.harmony,
+            space: self.space,
+            motif: self.motif,
+            novelty: !self.no_novelty,
+            line: self.line,
+        }
+    }
 }
 
 fn check(args: &Args) -> Result<(), String> {
@@ -78,6 +120,11 @@ fn check(args: &Args) -> Result<(), String> {
     }
     if !(args.tempo.is_finite() && (20.0..=400.0).contains(&args.tempo)) {
         return Err(format!("--tempo {} is not between 20 and 400 BPM", args.tempo));
+    }
+    for (name, v) in [("harmony", args.harmony), ("space", args.space), ("motif", args.motif), ("line", args.line)] {
+        if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+            return Err(format!("--{name} {v} is not between 0 and 1"));
+        }
     }
     if args.low > 127 || args.high > 127 || args.low >= args.high {
         return Err(format!("--low {} and --high {} must be MIDI keys (0–127) with low < high", args.low, args.high));
@@ -93,10 +140,11 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     // Everything that can fail on input is checked before anything is written.
     let soundfont = args.wav.as_ref().map(|_| find_soundfont(args.soundfont.as_deref())).transpose()?;
-    for p in std::iter::once(&args.out).chain(args.wav.iter()).chain(args.png.iter()) {
+    for p in std::iter::once(&args.out).chain(args.wav.iter()).chain(args.png.iter()).chain(args.tokens.iter()) {
         improv::atomic::temp_beside(p, "").map(drop)?;
     }
     let seed = args.seed.unwrap_or_else(rand::random);
+    let mut trace = Vec::new();
     let (solo, changes_label) = if args.reference {
         (generate_reference(&weights, seed).solo, "the reference's chord sets 1–5".to_string())
     } else {
@@ -118,16 +166,36 @@ pub fn run(args: &Args) -> Result<(), String> {
         let options = GenerateOptions {
             bars: args.bars.unwrap_or(changes.len()),
             tempo: args.tempo,
-            sampling: Sampling { temperature: args.temperature, top_k: args.top_k },
+            style: Style {
+                sampling: Sampling { temperature: args.temperature, top_k: args.top_k },
+                low: args.low,
+                high: args.high,
+                guidance: args.guidance(),
+            },
             seed,
-            low: args.low,
-            high: args.high,
         };
-        (generate(&weights, &changes, &options), label)
+        let vocabulary = weights.vocabulary.values();
+        let solo = generate_traced(&weights, &changes, &options, &mut |d| {
+            if args.tokens.is_some() {
+                trace.push(token_json(d, vocabulary));
+            }
+        });
+        (solo, label)
     };
     let midi = solo.to_midi();
     improv::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
+    if let Some(path) = &args.tokens {
+        let doc = serde_json::json!({
+            "weights": source,
+            "seed": seed,
+            "guidance": !args.plain,
+            "tokens": trace,
+        });
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot write the tokens: {e}"))?;
+        improv::atomic::write(path, text.as_bytes())?;
+        written.push(path.display().to_string());
+    }
     if let Some(png) = &args.png {
         let title = format!("Improv — {} bars, seed {seed}", solo.bars);
         plot_piano_roll(&solo, &title, png)?;
@@ -146,13 +214,38 @@ pub fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// One drawn token as JSON: where it starts (beats), the token, what became of it.
+fn token_json(d: &Drawn, vocabulary: &[String]) -> serde_json::Value {
+    let beat = |b: improv::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+    let token = vocabulary.get(d.token).map_or("", String::as_str);
+    let mut v = serde_json::json!({ "beat": beat(d.at), "token": token, "motif": d.motif });
+    match d.outcome {
+        Outcome::Note { key, length, kind } => {
+            v["outcome"] = "note".into();
+            v["key"] = key.into();
+            v["length"] = beat(length).into();
+            v["type"] = kind.describe().into();
+        }
+        Outcome::Rest { length } => {
+            v["outcome"] = "rest".into();
+            v["length"] = beat(length).into();
+        }
+        Outcome::Skipped => v["outcome"] = "skipped".into(),
+    }
+    v
+}
+
 fn report(solo: &Solo, args: &Args, source: &str, changes: &str) {
     let mode = if args.reference {
         "the reference flow (greedy, Reference decoding)".to_string()
-    } else if args.temperature == 0.0 {
-        "greedy".to_string()
     } else {
-        format!("temperature {}, top-k {}", args.temperature, args.top_k)
+        let sampling = if args.temperature == 0.0 {
+            "greedy".to_string()
+        } else {
+            format!("temperature {}, top-k {}", args.temperature, args.top_k)
+        };
+        let guidance = if args.plain { "no guidance" } else { "guided" };
+        format!("{sampling}, {guidance}")
     };
     println!("Improv solo: {} bars at {} BPM, seed {} ({mode})", solo.bars, solo.tempo, solo.seed);
     println!("  weights: {source}; changes: {changes}");

@@ -1,6 +1,7 @@
 //! `improv`: the command-line face of Improv.
 
 mod corpus_cmd;
+mod evaluate_cmd;
 mod generate_cmd;
 mod model_cmd;
 
@@ -21,6 +22,8 @@ enum Command {
     Corpus(corpus_cmd::Args),
     /// Improvise a solo over chord changes: MIDI, and optionally audio and a piano roll.
     Generate(Box<generate_cmd::Args>),
+    /// Measure the musicality of solos (MIDI): tone types, grid, phrases, landings, motifs, copying.
+    Evaluate(evaluate_cmd::Args),
     /// Show what a weights file holds (default: the embedded weights).
     Model(model_cmd::Args),
 }
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Command::Corpus(args) => corpus_cmd::run(&args),
         Command::Model(args) => model_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
+        Command::Evaluate(args) => evaluate_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,774 @@
+//! The improviser: one LSTM state running through a piece, tokens drawn and decoded
+//! against the chords, bar after bar. `improv generate` and the plugin's engine both
+//! drive this one type, so the same seed over the same changes plays the same notes
+//! offline and live.
+//!
+//! With guidance on, every token is drawn from the model's distribution reweighted
+//! by what the improviser knows (see [`Guidance`]); with it off (`--plain`) the
+//! model samples freely, exactly as the first version did. Everything here is
+//! allocation-free after construction, so the plugin runs it on the audio thread.
+
+pub mod changes;
+pub mod grid;
+pub mod motif;
+pub mod novelty;
+pub mod phrase;
+
+pub use changes::{
+    BEATS_PER_BAR, ChangeSource, Changes, HeldChord, LoopedChanges, REFERENCE_MIDI, Sounding, reference_changes,
+};
+pub use novelty::{MAX_COPY, NoveltyIndex};
+
+use crate::grammar::{DecodeOptions, Decoder, Harmony, NoteType, Plan, RngChooser, Token, classify_pc, musical_length};
+use crate::model::{Model, Sampling, State, Weights};
+use crate::score::Beats;
+use crate::theory::Pitch;
+use grid::{BeatGrid, TICKS_PER_BEAT, ticks};
+use motif::Motifs;
+use novelty::Recent;
+use num_rational::Ratio;
+use phrase::Phase;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// A bar ends after at most this many tokens, even if rests of length zero kept it
+/// from filling (bounds the work of a bar; never reached by the default weights).
+pub const MAX_TOKENS_PER_BAR: usize = 64;
+
+/// Musical guidance: how the improviser reweights the model's proposals. Every
+/// strength runs from 0 (off) to 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guidance {
+    /// Master switch: off is the unguided model (`--plain`).
+    pub enabled: bool,
+    /// Time: every onset on the sixteenth or triplet grid of its beat, no beat
+    /// mixing the two (tokens that would break it are not drawn).
+    pub time: bool,
+    /// Harmony: at a change, land on the new chord by step on a guide tone (3rd or
+    /// 7th); approach a known change from a step away; do not hold across it.
+    pub harmony: f32,
+    /// Space: busy (0: long phrases, short breaths) to sparse (1).
+    pub space: f32,
+    /// Motif: how often a phrase restates an earlier cell, or sequences its own.
+    pub motif: f32,
+    /// Novelty: never copy more than [`MAX_COPY`] training tokens in a row.
+    pub novelty: bool,
+    /// Line: no octave-folding leaps, a turn back after a large leap, at most three
+    /// repeated pitches in a row, every note inside the register.
+    pub line: f32,
+}
+
+impl Guidance {
+    /// The defaults: every rule on at the strengths that meet the musicality targets.
+    pub const DEFAULT: Guidance =
+        Guidance { enabled: true, time: true, harmony: 0.8, space: 0.5, motif: 0.7, novelty: true, line: 0.8 };
+    /// No guidance: the model as trained.
+    pub const PLAIN: Guidance = Guidance { enabled: false, ..Self::DEFAULT };
+}
+
+impl Default for Guidance {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What the improviser plays with: sampling, register and guidance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    /// Temperature and top-k.
+    pub sampling: Sampling,
+    /// Lowest MIDI key of the melody.
+    pub low: u8,
+    /// Highest MIDI key of the melody.
+    pub high: u8,
+    /// Musical guidance.
+    pub guidance: Guidance,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Self {
+            sampling: Sampling { temperature: 0.9, top_k: 16 },
+            low: crate::grammar::DEFAULT_REGISTER.0,
+            high: crate::grammar::DEFAULT_REGISTER.1,
+            guidance: Guidance::DEFAULT,
+        }
+    }
+}
+
+/// A trained model ready to improvise: laid out, with its state, parsed tokens and
+/// novelty index. Built (and dropped) off the audio thread.
+pub struct LiveModel {
+    model: Model,
+    state: State,
+    tokens: Vec<Token>,
+    /// Each token's length in twelfths of a beat in Musical decoding (`None`: a
+    /// rest that rounds to nothing).
+    lengths: Vec<Option<i64>>,
+    novelty: NoveltyIndex,
+    /// Where it came from (for reports and the editor).
+    pub source: String,
+}
+
+impl LiveModel {
+    /// Prepares weights for improvising (allocates).
+    pub fn new(weights: &Weights, source: String) -> Self {
+        let model = Model::new(&weights.params);
+        let state = model.zero_state();
+        let tokens: Vec<Token> =
+            weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
+        let lengths = tokens.iter().map(|t| musical_length(t).and_then(ticks)).collect();
+        let novelty = NoveltyIndex::new(&weights.corpus);
+        Self { model, state, tokens, lengths, novelty, source }
+    }
+
+    /// The vocabulary size.
+    pub fn n_values(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// The parsed token at an index.
+    pub fn token(&self, index: usize) -> &Token {
+        &self.tokens[index]
+    }
+
+    /// True if the weights carry their training tokens (so copying can be checked).
+    pub fn knows_training(&self) -> bool {
+        !self.novelty.is_empty()
+    }
+}
+
+/// What became of a drawn token.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// A note: key, sounding length (cut at the bar line), type against its chord.
+    Note {
+        /// MIDI key.
+        key: u8,
+        /// Length in beats.
+        length: Beats,
+        /// What it is against the chord sounding at its onset (by pitch class).
+        kind: NoteType,
+    },
+    /// A rest of this length.
+    Rest {
+        /// Length in beats.
+        length: Beats,
+    },
+    /// Nothing: a rest that rounds to zero.
+    Skipped,
+}
+
+/// A drawn token, where it starts, and what it became.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drawn {
+    /// Index in the vocabulary.
+    pub token: usize,
+    /// Beat where it starts.
+    pub at: Beats,
+    /// The note, rest or nothing it became.
+    pub outcome: Outcome,
+    /// True if guidance made it a restatement of an earlier cell.
+    pub motif: bool,
+}
+
+/// The line's memory for guidance.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    grid: BeatGrid,
+    phase: Option<Phase>,
+    /// End of the last note (for the silence between notes).
+    last_note_end: Option<Beats>,
+    /// The change the line last landed on.
+    landed: Option<Beats>,
+    /// Notes in a row on the previous pitch.
+    repeats: u32,
+    /// Semitones of the last interval.
+    last_interval: i32,
+    recent: Recent,
+    motifs: Motifs,
+    /// Notes played in the current phrase.
+    phrase_notes: u32,
+}
+
+impl Line {
+    fn new() -> Self {
+        Self {
+            grid: BeatGrid::default(),
+            phase: None,
+            last_note_end: None,
+            landed: None,
+            repeats: 0,
+            last_interval: 0,
+            recent: Recent::default(),
+            motifs: Motifs::default(),
+            phrase_notes: 0,
+        }
+    }
+}
+
+/// The context a candidate pitch is weighed in.
+#[derive(Debug, Clone, Copy)]
+struct PitchContext {
+    prev: Option<i32>,
+    register: (i32, i32),
+    line: f32,
+    repeats: u32,
+    last_interval: i32,
+    /// Landing on a new chord: its harmony and the guidance strength.
+    landing: Option<Harmony>,
+    /// The next chord, when this note is the last before it.
+    approaching: Option<Harmony>,
+    harmony: f32,
+    /// The interval a restated cell asks for.
+    motif_interval: Option<i32>,
+}
+
+/// How much guidance likes a pitch here (0 = never).
+fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
+    if key < cx.register.0 || key > cx.register.1 {
+        return 0.0;
+    }
+    let mut w = 1.0;
+    let iv = cx.prev.map_or(0, |p| key - p);
+    if let Some(prev) = cx.prev {
+        if key == prev && cx.repeats >= 3 {
+            return 0.0;
+        }
+        let l = cx.line;
+        if iv.abs() > 7 {
+            w *= 1.0 - 0.97 * l;
+        }
+        if cx.last_interval.abs() >= 5 && iv != 0 {
+            if iv.signum() == cx.last_interval.signum() {
+                w *= 1.0 - 0.75 * l;
+            } else if iv.abs() <= 4 {
+                w *= 1.0 + 2.0 * l;
+            }
+        }
+    }
+    let h = cx.harmony;
+    let pc = key.rem_euclid(12);
+    if let Some(new) = cx.landing {
+        let step = iv.abs() <= 2 && cx.prev.is_some();
+        let (chord, guide) = (new.is_chord_tone(pc), new.is_guide_tone(pc));
+        w *= match (guide, chord, step) {
+            (true, _, true) => 1.0 + 40.0 * h,
+            (false, true, true) => 1.0,
+            (true, _, false) => 1.0 + 1.5 * h,
+            (false, true, false) => 1.0 - 0.4 * h,
+            _ => 1.0 - 0.8 * h,
+        };
+    }
+    if let Some(next) = cx.approaching
+        && (-2..=2).any(|d| next.is_guide_tone(pc + d))
+    {
+        w *= 1.0 + 4.0 * h;
+    }
+    if cx.motif_interval.is_some_and(|m| cx.prev.is_some() && m == iv) {
+        w *= 40.0;
+    }
+    w
+}
+
+/// The improviser.
+pub struct Improviser {
+    live: Box<LiveModel>,
+    sample_rng: StdRng,
+    chooser: RngChooser<StdRng>,
+    guide_rng: StdRng,
+    decoder: Decoder,
+    prev: Option<usize>,
+    bar: i64,
+    bar_tokens: usize,
+    line: Line,
+    bias: Vec<f32>,
+}
+
+fn beats_from_ticks(t: i64) -> Beats {
+    Ratio::new(t, TICKS_PER_BEAT)
+}
+
+impl Improviser {
+    /// An improviser at beat 0 with a fresh state; `seed` seeds every random choice.
+    pub fn new(live: Box<LiveModel>, seed: u64) -> Self {
+        let n = live.n_values();
+        let mut me = Self {
+            live,
+            sample_rng: StdRng::seed_from_u64(seed),
+            chooser: RngChooser(StdRng::seed_from_u64(seed.wrapping_add(1))),
+            guide_rng: StdRng::seed_from_u64(seed.wrapping_add(3)),
+            decoder: Decoder::new(DecodeOptions::musical()),
+            prev: None,
+            bar: 0,
+            bar_tokens: 0,
+            line: Line::new(),
+            bias: vec![0.0; n],
+        };
+        me.restart(seed);
+        me
+    }
+
+    /// Starts over from beat 0 with a fresh state, seeded again.
+    pub fn restart(&mut self, seed: u64) {
+        self.sample_rng = StdRng::seed_from_u64(seed);
+        self.chooser = RngChooser(StdRng::seed_from_u64(seed.wrapping_add(1)));
+        self.guide_rng = StdRng::seed_from_u64(seed.wrapping_add(3));
+        self.live.state.reset();
+        self.prev = None;
+        self.decoder.reset();
+        self.line = Line::new();
+        self.seek(0);
+    }
+
+    /// Continues the line from the downbeat of `beat`'s position: the bar is the
+    /// host's (beat / 4), the model keeps its state.
+    pub fn seek(&mut self, beat: i64) {
+        self.decoder.set_position(Ratio::from_integer(beat));
+        self.bar = beat.div_euclid(BEATS_PER_BAR);
+        self.bar_tokens = 0;
+        self.line.phase = None;
+        self.line.last_note_end = None;
+        self.line.motifs.abort();
+    }
+
+    /// Swaps in another model and returns the old one (drop it off the audio
+    /// thread); the line restarts from a fresh state at the same position.
+    pub fn swap_model(&mut self, mut live: Box<LiveModel>) -> Box<LiveModel> {
+        live.state.reset();
+        if live.n_values() > self.bias.len() {
+            // Only from the main thread: the plugin sizes the bias for any model it loads.
+            self.bias.resize(live.n_values(), 0.0);
+        }
+        self.prev = None;
+        self.line.recent.clear();
+        self.line.motifs.clear();
+        std::mem::replace(&mut self.live, live)
+    }
+
+    /// Reserves room for models of up to `n` tokens, so a swap never allocates.
+    pub fn reserve_vocabulary(&mut self, n: usize) {
+        if n > self.bias.len() {
+            self.bias.resize(n, 0.0);
+        }
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> &LiveModel {
+        &self.live
+    }
+
+    /// Where the next element starts (after any bar-line cut still to happen).
+    pub fn position(&self) -> Beats {
+        let end = Ratio::from_integer((self.bar + 1) * BEATS_PER_BAR);
+        let pos = self.decoder.position();
+        if pos >= end || self.bar_tokens >= MAX_TOKENS_PER_BAR { end } else { pos }
+    }
+
+    /// Draws tokens until the line reaches `until`, reporting each to `sink`. A note
+    /// that would cross a bar line is cut there and the next bar starts on its
+    /// downbeat; where `changes` has no chord the line rests a beat at a time.
+    pub fn fill(&mut self, until: Beats, changes: &impl ChangeSource, style: &Style, sink: &mut impl FnMut(Drawn)) {
+        let (low, high) = (style.low.min(style.high), style.high.max(style.low));
+        self.decoder.set_register(low, high);
+        loop {
+            let mut bar_end = Ratio::from_integer((self.bar + 1) * BEATS_PER_BAR);
+            if self.decoder.position() >= bar_end || self.bar_tokens >= MAX_TOKENS_PER_BAR {
+                self.bar += 1;
+                self.bar_tokens = 0;
+                self.decoder.set_position(bar_end);
+                bar_end += BEATS_PER_BAR;
+            }
+            let pos = self.decoder.position();
+            if pos >= until {
+                break;
+            }
+            let Some(sounding) = changes.chord_at(pos) else {
+                self.decoder.set_position((pos + 1).floor());
+                continue;
+            };
+            self.bar_tokens += 1;
+            let drawn = if style.guidance.enabled {
+                self.draw_guided(pos, bar_end, &sounding, changes, style)
+            } else {
+                self.draw_plain(pos, bar_end, &sounding.harmony, style)
+            };
+            sink(drawn);
+        }
+    }
+
+    fn step_model(&mut self) {
+        let m = &mut *self.live;
+        m.model.step(&mut m.state, self.prev);
+    }
+
+    /// The first version's loop body: the model samples freely, the decoder picks
+    /// uniformly among the candidates.
+    fn draw_plain(&mut self, pos: Beats, bar_end: Beats, harmony: &Harmony, style: &Style) -> Drawn {
+        self.step_model();
+        let next = self.live.state.sample(style.sampling, &mut self.sample_rng);
+        self.prev = Some(next);
+        let placed = self.decoder.step(&self.live.tokens[next], harmony, &mut self.chooser);
+        let outcome = match placed {
+            None => Outcome::Skipped,
+            Some(p) => match p.key() {
+                Some(key) => {
+                    Outcome::Note { key, length: p.duration.min(bar_end - p.offset), kind: classify_pc(key, harmony) }
+                }
+                None => Outcome::Rest { length: p.duration },
+            },
+        };
+        Drawn { token: next, at: pos, outcome, motif: false }
+    }
+
+    /// Moves the phrase plan on to `pos` (a phrase ends into a breath; a breath
+    /// ends into a phrase, which may restate a motif).
+    fn update_phase(&mut self, pos: Beats, g: &Guidance) {
+        let phase = match self.line.phase {
+            None => Phase::Playing { end: pos + phrase::phrase_length(g.space, &mut self.guide_rng) },
+            Some(Phase::Playing { end }) if pos >= end => {
+                self.line.motifs.end_phrase();
+                self.line.motifs.abort();
+                let mut until = pos + phrase::breath_length(g.space, &mut self.guide_rng);
+                // The next phrase may restate a cell: it starts where the cell did in its beat.
+                if self.guide_rng.random::<f32>() < g.motif {
+                    let pick = self.guide_rng.random::<f64>();
+                    self.line.motifs.restate(pick);
+                    if let (Some(start), Some(t)) = (self.line.motifs.pending_start(), ticks(until)) {
+                        let aligned = t - t.rem_euclid(TICKS_PER_BEAT) + start;
+                        until = beats_from_ticks(if aligned < t { aligned + TICKS_PER_BEAT } else { aligned });
+                    }
+                }
+                Phase::Breathing { until }
+            }
+            Some(Phase::Breathing { until }) if pos >= until => {
+                self.line.phrase_notes = 0;
+                Phase::Playing { end: pos + phrase::phrase_length(g.space, &mut self.guide_rng) }
+            }
+            Some(p) => p,
+        };
+        self.line.phase = Some(phase);
+    }
+
+    fn pitch_context(
+        &self,
+        pos: Beats,
+        sounding: &Sounding,
+        next_change: Option<(Beats, Harmony)>,
+        len: Option<Beats>,
+        style: &Style,
+    ) -> PitchContext {
+        let g = &style.guidance;
+        let half = Ratio::new(1, 2);
+        let landing = sounding
+            .since
+            .filter(|&s| pos >= s && pos - s < half && self.line.landed != Some(s))
+            .map(|_| sounding.harmony);
+        let approaching = match (next_change, len) {
+            (Some((at, h)), Some(len)) if pos + len >= at && pos + len - at < half => Some(h),
+            _ => None,
+        };
+        PitchContext {
+            prev: self.decoder.prev().map(Pitch::ps),
+            register: self.decoder.register(),
+            line: g.line,
+            repeats: self.line.repeats,
+            last_interval: self.line.last_interval,
+            landing,
+            approaching,
+            harmony: g.harmony,
+            motif_interval: None,
+        }
+    }
+
+    /// The best weight among a plan's candidates (the previous pitch when it has none).
+    fn best_weight(plan: &Plan, cx: &PitchContext) -> f32 {
+        match plan.candidates() {
+            None => 1.0,
+            Some([]) => cx.prev.map_or(1.0, |p| pitch_weight(p, cx)),
+            Some(c) => c.iter().map(|p| pitch_weight(p.ps(), cx)).fold(0.0, f32::max),
+        }
+    }
+
+    /// The guided loop body: reweight, draw, decode with weighted pitch choice.
+    fn draw_guided(
+        &mut self,
+        pos: Beats,
+        bar_end: Beats,
+        sounding: &Sounding,
+        changes: &impl ChangeSource,
+        style: &Style,
+    ) -> Drawn {
+        let g = style.guidance;
+        self.update_phase(pos, &g);
+        let next_change = changes.next_change(pos);
+        self.step_model();
+        let (pos_t, bar_end_t) = (ticks(pos), ticks(bar_end).unwrap_or(i64::MAX));
+        let phase = self.line.phase.expect("set by update_phase");
+        let forced = match (phase, pos_t) {
+            (Phase::Playing { .. }, Some(at)) => self.line.motifs.next_at(at),
+            _ => None,
+        };
+        let n = self.live.n_values();
+        let forbidden = match (g.novelty, self.line.recent.full()) {
+            (true, Some(recent)) => self.live.novelty.forbidden(recent),
+            _ => &[],
+        };
+        let half = Ratio::new(1, 2);
+        let silence_before = self.line.last_note_end.map_or(Ratio::from_integer(0), |e| (pos - e).max(0.into()));
+        for i in 0..n {
+            let token = &self.live.tokens[i];
+            let len_t = self.live.lengths[i];
+            let len = len_t.map(beats_from_ticks);
+            let mut w: f32 = 1.0;
+            // Time.
+            if g.time
+                && let (Some(at), Some(l)) = (pos_t, len_t)
+                && !self.line.grid.allows(at, l, bar_end_t)
+            {
+                w = 0.0;
+            }
+            // Phrasing.
+            let rest = token.kind == NoteType::Rest;
+            match phase {
+                Phase::Playing { end } => {
+                    if let (true, Some(len)) = (rest, len)
+                        && pos + len < end
+                        && silence_before + len >= Ratio::from_integer(1)
+                    {
+                        w *= 0.02;
+                    }
+                }
+                Phase::Breathing { until } => {
+                    if !rest {
+                        w = 0.0;
+                    } else {
+                        match len {
+                            Some(len) if pos + len <= until + Ratio::new(1, 4) => {}
+                            Some(_) => w *= 0.02,
+                            None => w *= 0.1,
+                        }
+                    }
+                }
+            }
+            // Harmony: land on a change, do not hold across one.
+            if let (Some((at, _)), Some(len)) = (next_change, len)
+                && !rest
+            {
+                if pos + len == at {
+                    w *= 1.0 + g.harmony;
+                } else if pos < at && pos + len > at {
+                    w *= 1.0 - 0.5 * g.harmony;
+                }
+            }
+            if let (Some(s), true) = (sounding.since, rest)
+                && let Some(len) = len
+                && pos >= s
+                && self.line.landed != Some(s)
+                && pos + len >= s + half
+            {
+                w *= 1.0 - 0.8 * g.harmony;
+            }
+            if w > 0.0 && !rest {
+                let cx = self.pitch_context(pos, sounding, next_change, len, style);
+                if let Some(plan) = self.decoder.plan(token, &sounding.harmony) {
+                    w *= Self::best_weight(&plan, &cx);
+                }
+            }
+            self.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
+        }
+        for &f in forbidden {
+            if let Some(b) = self.bias.get_mut(f as usize) {
+                *b = f32::NEG_INFINITY;
+            }
+        }
+        // A restated cell forces its token, if the rules allow it here.
+        let mut motif_interval = None;
+        let mut from_motif = false;
+        if let Some((token, interval)) = forced {
+            let t = token as usize;
+            if t < n && self.bias[t].is_finite() && matches!(phase, Phase::Playing { .. }) {
+                self.bias[..n].fill(f32::NEG_INFINITY);
+                self.bias[t] = 0.0;
+                motif_interval = interval.map(i32::from);
+                from_motif = true;
+            } else {
+                self.line.motifs.abort();
+            }
+        }
+        let next = match self.live.state.sample_biased(style.sampling, &self.bias[..n], &mut self.sample_rng) {
+            Some(t) => t,
+            None => self.live.state.sample(style.sampling, &mut self.sample_rng),
+        };
+        if from_motif {
+            self.line.motifs.advance();
+        }
+        self.prev = Some(next);
+        self.line.recent.push(next as u16);
+        self.place_guided(next, pos, bar_end, sounding, next_change, motif_interval, from_motif, style)
+    }
+
+    /// Decodes the drawn token with guided pitch choice and updates the line.
+    #[allow(clippy::too_many_arguments)]
+    fn place_guided(
+        &mut self,
+        next: usize,
+        pos: Beats,
+        bar_end: Beats,
+        sounding: &Sounding,
+        next_change: Option<(Beats, Harmony)>,
+        motif_interval: Option<i32>,
+        motif: bool,
+        style: &Style,
+    ) -> Drawn {
+        let g = style.guidance;
+        let token = &self.live.tokens[next];
+        let Some(plan) = self.decoder.plan(token, &sounding.harmony) else {
+            return Drawn { token: next, at: pos, outcome: Outcome::Skipped, motif };
+        };
+        let mut cx = self.pitch_context(pos, sounding, next_change, Some(plan.duration), style);
+        cx.motif_interval = motif_interval;
+        let pitch = plan.candidates().map(|cands| {
+            // A restated cell keeps its interval where the chord allows it.
+            let exact = motif_interval.zip(cx.prev).map(|(m, p)| Pitch::from_midi(p + m)).filter(|p| {
+                let pc = p.name.pc();
+                sounding.harmony.is_chord_tone(pc) || sounding.harmony.is_scale_pc(pc)
+            });
+            let total: f32 = cands.iter().chain(exact.iter()).map(|p| pitch_weight(p.ps(), &cx)).sum();
+            if total <= 0.0 {
+                return cands.first().copied();
+            }
+            let mut r = self.chooser.0.random::<f32>() * total;
+            for p in cands.iter().chain(exact.iter()) {
+                r -= pitch_weight(p.ps(), &cx);
+                if r <= 0.0 {
+                    return Some(*p);
+                }
+            }
+            cands.last().copied()
+        });
+        let prev_key = self.decoder.prev().map(Pitch::ps);
+        let placed = self.decoder.commit(&plan, pitch.flatten());
+        // Time: an element placed without the rule (nothing else was allowed) has
+        // its end moved to the next point the grid allows.
+        let mut end = placed.offset + placed.duration;
+        if let (true, Some(at), Some(e)) = (g.time, ticks(placed.offset), ticks(end))
+            && !self.line.grid.allows(at, e - at, ticks(bar_end).unwrap_or(i64::MAX))
+        {
+            let mut snapped = self.line.grid;
+            snapped.record(at);
+            end = beats_from_ticks(snapped.snap(e));
+            self.decoder.set_position(end);
+        }
+        if let Some(at) = ticks(placed.offset) {
+            self.line.grid.record(at);
+        }
+        let length = (end - placed.offset).min(bar_end - placed.offset);
+        let outcome = match placed.key() {
+            Some(key) => {
+                let k = key as i32;
+                self.line.repeats = if prev_key == Some(k) { self.line.repeats + 1 } else { 1 };
+                if let Some(p) = prev_key.filter(|&p| p != k) {
+                    self.line.last_interval = k - p;
+                }
+                self.line.last_note_end = Some(placed.offset + length);
+                if let Some(s) = sounding.since.filter(|&s| pos >= s) {
+                    self.line.landed = Some(s);
+                }
+                self.line.phrase_notes += 1;
+                let interval = prev_key.map(|p| (k - p).clamp(-127, 127) as i8);
+                self.record_motif(next, interval, motif, pos, &g);
+                Outcome::Note { key, length, kind: classify_pc(key, &sounding.harmony) }
+            }
+            None => {
+                if matches!(self.line.phase, Some(Phase::Playing { .. })) && self.line.phrase_notes > 0 {
+                    self.record_motif(next, None, motif, pos, &g);
+                }
+                Outcome::Rest { length }
+            }
+        };
+        Drawn { token: next, at: pos, outcome, motif }
+    }
+
+    /// Keeps the opening of the phrase; once it is complete, may sequence it at once.
+    fn record_motif(&mut self, token: usize, interval: Option<i8>, restated: bool, at: Beats, g: &Guidance) {
+        let m = &mut self.line.motifs;
+        let Some(at) = ticks(at) else { return };
+        if m.recording.is_full() || restated {
+            return;
+        }
+        let first = m.recording.is_empty();
+        m.recording.push(token as u16, if first { None } else { interval }, at);
+        if m.recording.is_full() && self.guide_rng.random::<f32>() < g.motif {
+            self.line.motifs.sequence();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::ChordEvent;
+
+    fn live() -> Box<LiveModel> {
+        Box::new(LiveModel::new(&crate::default_weights().unwrap(), "test".into()))
+    }
+
+    fn changes(symbols: &str) -> LoopedChanges {
+        let bars = crate::theory::symbol::parse_changes(symbols, BEATS_PER_BAR).unwrap();
+        let c: Changes = bars
+            .iter()
+            .map(|bar| {
+                bar.iter()
+                    .map(|(at, chord)| ChordEvent { offset: *at, duration: 1.into(), keys: chord.voicing() })
+                    .collect()
+            })
+            .collect();
+        LoopedChanges::new(&c)
+    }
+
+    fn notes(imp: &mut Improviser, c: &LoopedChanges, style: &Style, beats: i64) -> Vec<(Beats, u8)> {
+        let mut out = Vec::new();
+        imp.fill(Ratio::from_integer(beats), c, style, &mut |d| {
+            if let Outcome::Note { key, .. } = d.outcome {
+                out.push((d.at, key));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn filling_in_pieces_plays_what_filling_at_once_plays() {
+        let c = changes("Dm7 | G7 | Cmaj7 | Cmaj7");
+        for guidance in [Guidance::DEFAULT, Guidance::PLAIN] {
+            let style = Style { guidance, ..Style::default() };
+            let mut whole = Improviser::new(live(), 7);
+            let at_once = notes(&mut whole, &c, &style, 32);
+            let mut parts = Improviser::new(live(), 7);
+            let mut pieces = Vec::new();
+            for b in 1..=32 {
+                pieces.extend(notes(&mut parts, &c, &style, b));
+            }
+            assert_eq!(at_once, pieces);
+            assert!(at_once.len() > 40);
+        }
+    }
+
+    #[test]
+    fn guided_onsets_stay_on_the_grid_and_chords_change_the_tokens() {
+        let style = Style::default();
+        let mut streams = Vec::new();
+        for symbols in ["Dm7 | G7 | Cmaj7 | Cmaj7", "Bb7 | Eb7 | Bb7 | F7"] {
+            let c = changes(symbols);
+            let mut imp = Improviser::new(live(), 3);
+            let mut tokens = Vec::new();
+            imp.fill(Ratio::from_integer(64), &c, &style, &mut |d| {
+                tokens.push(d.token);
+                let t = ticks(d.at).unwrap();
+                assert!(grid::grid_of(t).is_some(), "off-grid onset at {}", d.at);
+            });
+            streams.push(tokens);
+        }
+        assert_ne!(streams[0], streams[1]);
+    }
+}

@@ -1,0 +1,370 @@
+//! The musicality study behind `MUSICALITY.md`: solos over six progressions and
+//! many seeds, unguided (`--plain`) and with the default guidance, measured with
+//! [`crate::evaluate`] beside the Metheny corpus, and checked against the targets.
+
+use crate::corpus::CorpusOptions;
+use crate::evaluate::{ChordTimeline, Measures, MelodyNote, measure, subject_from_midi};
+use crate::generate::{Changes, GenerateOptions, changes_from_symbols, generate_traced, reference_changes};
+use crate::improvise::{Guidance, REFERENCE_MIDI, Style};
+use crate::model::{Sampling, Weights};
+
+/// The six progressions of the study: name and changes (`None`: the reference's).
+pub const PROGRESSIONS: [(&str, Option<&str>); 6] = [
+    ("reference changes", None),
+    ("ii-V-I in C", Some("Dm7 | G7 | Cmaj7 | Cmaj7")),
+    ("ii-V-I in F#", Some("G#m7 | C#7 | F#maj7 | F#maj7")),
+    ("Bb blues", Some("Bb7 | Eb7 | Bb7 | Bb7 | Eb7 | Eb7 | Bb7 | G7 | Cm7 | F7 | Bb7 | F7")),
+    ("Autumn Leaves A", Some("Cm7 | F7 | Bbmaj7 | Ebmaj7 | Am7b5 | D7 | Gm6 | Gm6")),
+    ("two chords a bar", Some("Dm7 G7 | Em7 A7 | Dm7 G7 | Cmaj7 A7")),
+];
+/// Bars of every solo in the study.
+pub const BARS: usize = 16;
+/// The study's temperatures (each seed is played at both).
+pub const TEMPERATURES: [f32; 2] = [0.9, 1.0];
+
+/// A target: the measure's name, a test, and how it reads.
+pub struct Target {
+    /// What is measured.
+    pub name: &'static str,
+    /// The condition, as written in the table.
+    pub wanted: &'static str,
+    /// The value in a row.
+    pub value: fn(&Row) -> f64,
+    /// True if the value meets the target.
+    pub met: fn(f64) -> bool,
+    /// Shown as a percentage.
+    pub percent: bool,
+}
+
+/// Means over a set of solos.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    /// Solos measured.
+    pub solos: usize,
+    /// Means of each measure.
+    pub mean: Measures,
+    /// Longest copy, mean over solos.
+    pub longest_copy: f64,
+    /// Longest copy at temperature 0 (greedy), mean over the progressions.
+    pub longest_copy_greedy: Option<f64>,
+    /// Share of seed pairs over two progressions that drew identical tokens.
+    pub identical_streams: Option<f64>,
+}
+
+/// The targets of the musical-guidance issue, at the default guidance.
+pub fn targets() -> Vec<Target> {
+    vec![
+        Target {
+            name: "onsets off the grids",
+            wanted: "≤ 1 %",
+            value: |r| r.mean.off_grid,
+            met: |v| v <= 0.01,
+            percent: true,
+        },
+        Target {
+            name: "changes reached by step",
+            wanted: "≥ 55 %",
+            value: |r| r.mean.landing_by_step,
+            met: |v| v >= 0.55,
+            percent: true,
+        },
+        Target {
+            name: "changes landed on 3rd/7th",
+            wanted: "≥ 50 %",
+            value: |r| r.mean.landing_guide_tone,
+            met: |v| v >= 0.5,
+            percent: true,
+        },
+        Target {
+            name: "phrases per 16 bars",
+            wanted: "3–6",
+            value: |r| r.mean.phrases_per_16_bars,
+            met: |v| (3.0..=6.0).contains(&v),
+            percent: false,
+        },
+        Target {
+            name: "mean phrase (beats)",
+            wanted: "8–20",
+            value: |r| r.mean.mean_phrase_beats,
+            met: |v| (8.0..=20.0).contains(&v),
+            percent: false,
+        },
+        Target {
+            name: "bars with ≤ 2 notes",
+            wanted: "≥ 12.5 %",
+            value: |r| r.mean.sparse_bars,
+            met: |v| v >= 0.125,
+            percent: true,
+        },
+        Target {
+            name: "sd of notes per bar",
+            wanted: "≥ 2.5",
+            value: |r| r.mean.notes_per_bar_sd,
+            met: |v| v >= 2.5,
+            percent: false,
+        },
+        Target {
+            name: "4-note cells that recur",
+            wanted: "≥ 10 %",
+            value: |r| r.mean.cell_recurrence,
+            met: |v| v >= 0.10,
+            percent: true,
+        },
+        Target {
+            name: "longest copy of training tokens",
+            wanted: "≤ 8",
+            value: |r| r.longest_copy,
+            met: |v| v <= 8.0,
+            percent: false,
+        },
+        Target {
+            name: "longest copy, temperature 0",
+            wanted: "≤ 12",
+            value: |r| r.longest_copy_greedy.unwrap_or(f64::NAN),
+            met: |v| v <= 12.0,
+            percent: false,
+        },
+        Target {
+            name: "leaps > 7 semitones",
+            wanted: "≤ 3 %",
+            value: |r| r.mean.leaps,
+            met: |v| v <= 0.03,
+            percent: true,
+        },
+        Target {
+            name: "longest run of one pitch",
+            wanted: "≤ 3",
+            value: |r| r.mean.max_repeats as f64,
+            met: |v| v <= 3.0,
+            percent: false,
+        },
+        Target {
+            name: "same seed, two progressions: identical tokens",
+            wanted: "0 %",
+            value: |r| r.identical_streams.unwrap_or(f64::NAN),
+            met: |v| v == 0.0,
+            percent: true,
+        },
+    ]
+}
+
+fn progression(symbols: Option<&str>) -> Changes {
+    match symbols {
+        None => reference_changes(),
+        Some(s) => changes_from_symbols(&crate::theory::symbol::parse_changes(s, 4).expect("valid study changes")),
+    }
+}
+
+/// Accumulates per-solo measures into means.
+#[derive(Default)]
+struct Means {
+    sum: Measures,
+    copies: f64,
+    n: usize,
+    max_repeats: usize,
+}
+
+impl Means {
+    fn add(&mut self, m: &Measures) {
+        let s = &mut self.sum;
+        macro_rules! add {
+            ($($f:ident),*) => { $( s.$f += m.$f; )* };
+        }
+        add!(
+            chord,
+            scale,
+            approach,
+            other,
+            on_beat,
+            eighth,
+            sixteenth,
+            triplet,
+            off_grid,
+            phrases_per_16_bars,
+            mean_phrase_beats,
+            notes_per_bar,
+            notes_per_bar_sd,
+            sparse_bars,
+            mean_interval,
+            leaps,
+            leap_turn_back,
+            landing_by_step,
+            landing_chord_tone,
+            landing_guide_tone,
+            cell_recurrence
+        );
+        s.notes += m.notes;
+        s.landings += m.landings;
+        self.max_repeats = self.max_repeats.max(m.max_repeats);
+        self.copies += m.longest_copy.unwrap_or(0) as f64;
+        self.n += 1;
+    }
+
+    fn row(self) -> Row {
+        let k = self.n.max(1) as f64;
+        let mut mean = self.sum;
+        macro_rules! div {
+            ($($f:ident),*) => { $( mean.$f /= k; )* };
+        }
+        div!(
+            chord,
+            scale,
+            approach,
+            other,
+            on_beat,
+            eighth,
+            sixteenth,
+            triplet,
+            off_grid,
+            phrases_per_16_bars,
+            mean_phrase_beats,
+            notes_per_bar,
+            notes_per_bar_sd,
+            sparse_bars,
+            mean_interval,
+            leaps,
+            leap_turn_back,
+            landing_by_step,
+            landing_chord_tone,
+            landing_guide_tone,
+            cell_recurrence
+        );
+        mean.max_repeats = self.max_repeats;
+        mean.bars = BARS;
+        Row { solos: self.n, mean, longest_copy: self.copies / k, longest_copy_greedy: None, identical_streams: None }
+    }
+}
+
+/// Generates and measures one solo; returns its measures and drawn tokens.
+fn solo(
+    weights: &Weights,
+    changes: &Changes,
+    guidance: Guidance,
+    seed: u64,
+    temperature: f32,
+) -> (Measures, Vec<usize>) {
+    let options = GenerateOptions {
+        bars: BARS,
+        tempo: 130.0,
+        style: Style { sampling: Sampling { temperature, top_k: 16 }, guidance, ..Style::default() },
+        seed,
+    };
+    let mut drawn = Vec::new();
+    let solo = generate_traced(weights, changes, &options, &mut |d| drawn.push(d.token));
+    let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+    let notes: Vec<MelodyNote> =
+        solo.notes.iter().map(|n| MelodyNote { start: beat(n.start), length: beat(n.length), key: n.key }).collect();
+    let chords = ChordTimeline::new(solo.chords.iter().map(|c| (beat(c.start), c.keys.as_slice())));
+    let training: Vec<Vec<usize>> = weights.corpus.iter().map(|s| s.iter().map(|&t| t as usize).collect()).collect();
+    let m = measure(&notes, &chords, 0, BARS, Some((drawn.as_slice(), training.as_slice())));
+    (m, drawn)
+}
+
+/// Measures a set of solos: every seed at both temperatures over every progression.
+pub fn study(weights: &Weights, guidance: Guidance, seeds: &[u64]) -> Row {
+    let mut means = Means::default();
+    let mut streams: Vec<Vec<Vec<usize>>> = Vec::new();
+    let mut greedy = 0.0;
+    for (_, symbols) in PROGRESSIONS {
+        let changes = progression(symbols);
+        let mut per_seed = Vec::new();
+        for &seed in seeds {
+            for t in TEMPERATURES {
+                let (m, drawn) = solo(weights, &changes, guidance, seed, t);
+                means.add(&m);
+                if t == TEMPERATURES[0] {
+                    per_seed.push(drawn);
+                }
+            }
+        }
+        greedy += solo(weights, &changes, guidance, 0, 0.0).0.longest_copy.unwrap_or(0) as f64;
+        streams.push(per_seed);
+    }
+    let mut row = means.row();
+    row.longest_copy_greedy = Some(greedy / PROGRESSIONS.len() as f64);
+    // Same seed over the ii-V-I in C and the Bb blues.
+    let identical = (0..seeds.len()).filter(|&i| streams[1][i] == streams[3][i]).count();
+    row.identical_streams = Some(identical as f64 / seeds.len().max(1) as f64);
+    row
+}
+
+/// The Metheny corpus melody (the reference's 18 bars) as the model learned it
+/// (quantised: the sequenced performance is not on any grid), measured the same way.
+pub fn corpus_row() -> Row {
+    let s = subject_from_midi(REFERENCE_MIDI, &CorpusOptions::default(), None, true).expect("the embedded reference");
+    let m = measure::<String>(&s.notes, &s.chords, s.first_bar, s.bars, None);
+    let mut means = Means::default();
+    means.add(&m);
+    let mut row = means.row();
+    row.mean.bars = s.bars;
+    row.longest_copy = f64::NAN;
+    row
+}
+
+fn cell(v: f64, percent: bool) -> String {
+    if v.is_nan() {
+        "—".into()
+    } else if percent {
+        format!("{:.1} %", 100.0 * v)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The study as Markdown: the targets with corpus, plain and guided side by side,
+/// then the other measures.
+pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "| measure | target | Metheny corpus (18 bars) | `--plain` ({} solos) | guided, defaults ({} solos) | met |\n|---|---|---|---|---|---|\n",
+        plain.solos, guided.solos
+    ));
+    for t in targets() {
+        let g = (t.value)(guided);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            t.name,
+            t.wanted,
+            cell((t.value)(corpus), t.percent),
+            cell((t.value)(plain), t.percent),
+            cell(g, t.percent),
+            if (t.met)(g) { "yes" } else { "**no**" }
+        ));
+    }
+    let other: [(&str, fn(&Measures) -> f64, bool); 9] = [
+        ("chord tones", |m| m.chord, true),
+        ("scale tones", |m| m.scale, true),
+        ("approach tones", |m| m.approach, true),
+        ("other tones", |m| m.other, true),
+        ("notes per bar", |m| m.notes_per_bar, false),
+        ("mean interval (semitones)", |m| m.mean_interval, false),
+        ("turn back after a leap ≥ 5", |m| m.leap_turn_back, true),
+        ("changes landed on a chord tone", |m| m.landing_chord_tone, true),
+        ("triplet onsets", |m| m.triplet, true),
+    ];
+    out.push_str("\n| other measures | Metheny corpus | `--plain` | guided |\n|---|---|---|---|\n");
+    for (name, f, pct) in other {
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} |\n",
+            cell(f(&corpus.mean), pct),
+            cell(f(&plain.mean), pct),
+            cell(f(&guided.mean), pct)
+        ));
+    }
+    out.push_str(&format!(
+        "\n{seeds} seeds × {} progressions × temperatures {:?}, {BARS} bars each, top-k 16; means over solos \
+         (the longest run of one pitch is the maximum). Longest copy is measured on the tokens the model drew.\n",
+        PROGRESSIONS.len(),
+        TEMPERATURES
+    ));
+    out
+}
+
+/// The targets a row misses.
+pub fn missed(row: &Row) -> Vec<String> {
+    targets()
+        .iter()
+        .filter(|t| !(t.met)((t.value)(row)))
+        .map(|t| format!("{}: {} (target {})", t.name, cell((t.value)(row), t.percent), t.wanted))
+        .collect()
+}
