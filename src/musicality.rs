@@ -311,6 +311,9 @@ fn cell(v: f64, percent: bool) -> String {
     }
 }
 
+/// A further measure: name, value, shown as a percentage.
+type Extra = (&'static str, fn(&Measures) -> f64, bool);
+
 /// The study as Markdown: the targets with corpus, plain and guided side by side,
 /// then the other measures.
 pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
@@ -331,7 +334,7 @@ pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
             if (t.met)(g) { "yes" } else { "**no**" }
         ));
     }
-    let other: [(&str, fn(&Measures) -> f64, bool); 9] = [
+    let other: [Extra; 9] = [
         ("chord tones", |m| m.chord, true),
         ("scale tones", |m| m.scale, true),
         ("approach tones", |m| m.approach, true),

@@ -107,3 +107,36 @@ fn default_guidance_meets_the_musicality_targets() {
     let plain = improv::musicality::study(&weights, Guidance::PLAIN, &[1]);
     assert!(improv::musicality::missed(&plain).len() >= 5);
 }
+
+/// The same line transposed through all 12 keys is classified the same in every key,
+/// whether its chords are spelled with sharps or flats (reports and piano rolls).
+#[test]
+fn classification_does_not_depend_on_key_or_spelling() {
+    use improv::grammar::{Harmony, classify_pc};
+    let weights = improv::default_weights().unwrap();
+    let options = GenerateOptions { bars: 8, tempo: 130.0, style: Style::default(), seed: 5 };
+    let solo = generate(&weights, &changes("Dm7 | G7 | Cmaj7 | Cmaj7"), &options);
+    let kinds = |t: u8| -> Vec<_> {
+        solo.notes
+            .iter()
+            .map(|n| {
+                let chord = solo.chords.iter().rfind(|c| c.start <= n.start).unwrap();
+                let keys: Vec<u8> = chord.keys.iter().map(|k| k + t).collect();
+                classify_pc(n.key + t, &Harmony::new(&keys))
+            })
+            .collect()
+    };
+    let base = kinds(0);
+    for t in 1..12 {
+        assert_eq!(kinds(t), base, "transposed by {t}");
+    }
+    // Spelled either way, G#m7 and Abm7 are the same chord to the classifier.
+    let sharp = changes("G#m7 | C#7 | F#maj7");
+    let flat = changes("Abm7 | Db7 | Gbmaj7");
+    for (a, b) in sharp.iter().zip(&flat) {
+        let (ha, hb) = (Harmony::new(&a[0].keys), Harmony::new(&b[0].keys));
+        for key in 55..80 {
+            assert_eq!(classify_pc(key, &ha), classify_pc(key, &hb));
+        }
+    }
+}

@@ -231,7 +231,7 @@ impl Decoder {
     /// when there are others). `None` for a rest that rounds to nothing.
     pub fn plan(&self, token: &Token, harmony: &Harmony) -> Option<Plan> {
         let offset = self.position;
-        let Some(duration) = musical_length(token) else { return None };
+        let duration = musical_length(token)?;
         if token.kind == NoteType::Rest {
             return Some(Plan { offset, duration, kind: NoteType::Rest, cands: Candidates::new() });
         }

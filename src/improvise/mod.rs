@@ -239,6 +239,13 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
         if iv.abs() > 7 {
             w *= 1.0 - 0.97 * l;
         }
+        // Near the edges of the register the line tends back toward the middle
+        // instead of hugging the ceiling or the floor.
+        let (low, high) = cx.register;
+        let edge = ((high - low) / 6).max(2);
+        if (iv > 0 && key > high - edge) || (iv < 0 && key < low + edge) {
+            w *= 1.0 - 0.7 * l;
+        }
         if cx.last_interval.abs() >= 5 && iv != 0 {
             if iv.signum() == cx.last_interval.signum() {
                 w *= 1.0 - 0.75 * l;
@@ -253,7 +260,7 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
         let step = iv.abs() <= 2 && cx.prev.is_some();
         let (chord, guide) = (new.is_chord_tone(pc), new.is_guide_tone(pc));
         w *= match (guide, chord, step) {
-            (true, _, true) => 1.0 + 40.0 * h,
+            (true, _, true) => 1.0 + 25.0 * h,
             (false, true, true) => 1.0,
             (true, _, false) => 1.0 + 1.5 * h,
             (false, true, false) => 1.0 - 0.4 * h,
