@@ -106,6 +106,9 @@ pub struct LiveModel {
     /// rest that rounds to nothing).
     lengths: Vec<Option<i64>>,
     novelty: NoveltyIndex,
+    /// Guidance's scratch: a logit bias per token (sized with the model, so swapping
+    /// models never allocates on the audio thread).
+    bias: Vec<f32>,
     /// Where it came from (for reports and the editor).
     pub source: String,
 }
@@ -119,7 +122,8 @@ impl LiveModel {
             weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
         let lengths = tokens.iter().map(|t| musical_length(t).and_then(ticks)).collect();
         let novelty = NoveltyIndex::new(&weights.corpus);
-        Self { model, state, tokens, lengths, novelty, source }
+        let bias = vec![0.0; tokens.len()];
+        Self { model, state, tokens, lengths, novelty, bias, source }
     }
 
     /// The vocabulary size.
@@ -289,7 +293,6 @@ pub struct Improviser {
     bar: i64,
     bar_tokens: usize,
     line: Line,
-    bias: Vec<f32>,
 }
 
 fn beats_from_ticks(t: i64) -> Beats {
@@ -299,7 +302,6 @@ fn beats_from_ticks(t: i64) -> Beats {
 impl Improviser {
     /// An improviser at beat 0 with a fresh state; `seed` seeds every random choice.
     pub fn new(live: Box<LiveModel>, seed: u64) -> Self {
-        let n = live.n_values();
         let mut me = Self {
             live,
             sample_rng: StdRng::seed_from_u64(seed),
@@ -310,7 +312,6 @@ impl Improviser {
             bar: 0,
             bar_tokens: 0,
             line: Line::new(),
-            bias: vec![0.0; n],
         };
         me.restart(seed);
         me
@@ -343,21 +344,10 @@ impl Improviser {
     /// thread); the line restarts from a fresh state at the same position.
     pub fn swap_model(&mut self, mut live: Box<LiveModel>) -> Box<LiveModel> {
         live.state.reset();
-        if live.n_values() > self.bias.len() {
-            // Only from the main thread: the plugin sizes the bias for any model it loads.
-            self.bias.resize(live.n_values(), 0.0);
-        }
         self.prev = None;
         self.line.recent.clear();
         self.line.motifs.clear();
         std::mem::replace(&mut self.live, live)
-    }
-
-    /// Reserves room for models of up to `n` tokens, so a swap never allocates.
-    pub fn reserve_vocabulary(&mut self, n: usize) {
-        if n > self.bias.len() {
-            self.bias.resize(n, 0.0);
-        }
     }
 
     /// The model in use.
@@ -582,10 +572,10 @@ impl Improviser {
                     w *= Self::best_weight(&plan, &cx);
                 }
             }
-            self.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
+            self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
         }
         for &f in forbidden {
-            if let Some(b) = self.bias.get_mut(f as usize) {
+            if let Some(b) = self.live.bias.get_mut(f as usize) {
                 *b = f32::NEG_INFINITY;
             }
         }
@@ -594,16 +584,16 @@ impl Improviser {
         let mut from_motif = false;
         if let Some((token, interval)) = forced {
             let t = token as usize;
-            if t < n && self.bias[t].is_finite() && matches!(phase, Phase::Playing { .. }) {
-                self.bias[..n].fill(f32::NEG_INFINITY);
-                self.bias[t] = 0.0;
+            if t < n && self.live.bias[t].is_finite() && matches!(phase, Phase::Playing { .. }) {
+                self.live.bias[..n].fill(f32::NEG_INFINITY);
+                self.live.bias[t] = 0.0;
                 motif_interval = interval.map(i32::from);
                 from_motif = true;
             } else {
                 self.line.motifs.abort();
             }
         }
-        let next = match self.live.state.sample_biased(style.sampling, &self.bias[..n], &mut self.sample_rng) {
+        let next = match self.live.state.sample_biased(style.sampling, &self.live.bias[..n], &mut self.sample_rng) {
             Some(t) => t,
             None => self.live.state.sample(style.sampling, &mut self.sample_rng),
         };

@@ -240,12 +240,6 @@ impl Engine {
         self.improviser.swap_model(model)
     }
 
-    /// Makes room for models of up to `n` tokens (call off the audio thread), so
-    /// swapping one in never allocates.
-    pub fn reserve_vocabulary(&mut self, n: usize) {
-        self.improviser.reserve_vocabulary(n);
-    }
-
     /// The model in use.
     pub fn model_source(&self) -> &str {
         &self.improviser.model().source
