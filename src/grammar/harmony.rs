@@ -21,7 +21,7 @@ pub struct Harmony {
     pub scale: [Pitch; 8],
     /// Pitch-class mask of `scale`.
     pub scale_pcs: u16,
-    /// The root's pitch class, found from pitch classes alone (see [`pc_root`]).
+    /// The root's pitch class, found from pitch classes alone (the chord tone the others stack on best as third, fifth and seventh).
     pub root: u8,
     /// Pitch classes of the chord's mode built on its root — major on a major chord,
     /// dorian otherwise — the same in every key (for display and measures).
