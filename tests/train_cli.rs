@@ -159,7 +159,7 @@ fn bad_weights_files_are_refused() {
     let mut corrupt = good.clone();
     corrupt[5000] ^= 1;
     let mut version = good.clone();
-    version[8..12].copy_from_slice(&2u32.to_le_bytes());
+    version[8..12].copy_from_slice(&9u32.to_le_bytes());
     let mut w = improv::default_weights().unwrap();
     w.params.dense = ndarray::Array2::zeros((64, 89));
     let shape = w.to_bytes();
@@ -170,7 +170,7 @@ fn bad_weights_files_are_refused() {
     let cases: [(&str, &[u8], &str); 6] = [
         ("truncated.bin", &good[..1000], "truncated"),
         ("corrupt.bin", &corrupt, "checksum"),
-        ("version.bin", &version, "version 2"),
+        ("version.bin", &version, "version 9"),
         ("shape.bin", &shape, "wrong shape"),
         ("vocab.bin", &vocab, "vocabulary"),
         ("midi.bin", &std::fs::read(common::metheny()).unwrap(), "not an Improv weights file"),
