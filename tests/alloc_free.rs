@@ -82,3 +82,31 @@ fn streaming_generation_does_not_allocate() {
     assert_eq!(n, 0, "allocations on the live path");
     assert!(notes > 500, "{notes} notes decoded");
 }
+
+#[test]
+fn guided_improvising_does_not_allocate() {
+    use improv::improvise::{HeldChord, Improviser, LiveModel, LoopedChanges, Outcome, Style, reference_changes};
+    let weights = improv::default_weights().unwrap();
+    let mut imp = Improviser::new(Box::new(LiveModel::new(&weights, "test".into())), 3);
+    let progression = LoopedChanges::new(&reference_changes());
+    let held = HeldChord { harmony: Some(Harmony::new(&[50, 53, 57, 60])), since: None };
+    let style = Style::default();
+    let mut notes = 0usize;
+    let n = allocations(|| {
+        for beat in 1..=256i64 {
+            let mut sink =
+                |d: improv::improvise::Drawn| notes += usize::from(matches!(d.outcome, Outcome::Note { .. }));
+            if beat <= 128 {
+                imp.fill(beat.into(), &progression, &style, &mut sink);
+            } else {
+                imp.fill(beat.into(), &held, &style, &mut sink);
+            }
+            if beat == 192 {
+                imp.restart(9);
+                imp.seek(192);
+            }
+        }
+    });
+    assert_eq!(n, 0, "allocations while improvising with guidance");
+    assert!(notes > 300, "{notes} notes");
+}
