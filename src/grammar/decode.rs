@@ -106,8 +106,9 @@ const MAX_DURATION: f64 = 1024.0;
 const MUSICAL_MAX_LENGTH: i64 = 4;
 /// Shortest note in Musical mode, in beats.
 const MUSICAL_MIN_NOTE: (i64, i64) = (1, 4);
-/// Half-width in semitones of the window around the anchor for notes without an interval.
-const FREE_WINDOW: i32 = 6;
+/// Half-width in semitones of the window around the previous note (or the middle
+/// of the register) for a note token without an interval.
+pub const FREE_WINDOW: i32 = 6;
 /// Candidate buffer size: a window of 2 × 6 + 1 keys, or 16 chord tones.
 const MAX_CANDIDATES: usize = 16;
 
@@ -294,7 +295,7 @@ impl Decoder {
 
 /// True if a pitch class is of the given type against the chord, by pitch class
 /// alone (spelling-blind, like the Musical decoder's choices).
-fn fits_type(kind: NoteType, pc: i32, harmony: &Harmony) -> bool {
+pub fn fits_type(kind: NoteType, pc: i32, harmony: &Harmony) -> bool {
     let chord = harmony.is_chord_tone(pc);
     let scale = harmony.is_scale_pc(pc);
     match kind {

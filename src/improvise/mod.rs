@@ -19,7 +19,9 @@ pub use changes::{
 };
 pub use novelty::{MAX_COPY, NoveltyIndex};
 
-use crate::grammar::{DecodeOptions, Decoder, Harmony, NoteType, Plan, RngChooser, Token, classify_pc, musical_length};
+use crate::grammar::{
+    DecodeOptions, Decoder, FREE_WINDOW, Harmony, NoteType, RngChooser, Token, classify_pc, fits_type, musical_length,
+};
 use crate::model::{Model, Sampling, State, Weights};
 use crate::score::Beats;
 use crate::theory::Pitch;
@@ -30,6 +32,10 @@ use num_rational::Ratio;
 use phrase::Phase;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+/// Candidate keys of one token: the decoder's window holds at most this many
+/// semitones (2 × 6 + 1 around a note, or an interval token's bounds).
+const MAX_KEYS: usize = 16;
 
 /// A bar ends after at most this many tokens, even if rests of length zero kept it
 /// from filling (bounds the work of a bar; never reached by the default weights).
@@ -105,6 +111,9 @@ pub struct LiveModel {
     /// Each token's length in twelfths of a beat in Musical decoding (`None`: a
     /// rest that rounds to nothing).
     lengths: Vec<Option<i64>>,
+    /// Each token's interval window in semitones from the previous note (lowest,
+    /// highest), if it has one.
+    windows: Vec<Option<(i8, i8)>>,
     novelty: NoveltyIndex,
     /// Guidance's scratch: a logit bias per token (sized with the model, so swapping
     /// models never allocates on the audio thread).
@@ -121,9 +130,19 @@ impl LiveModel {
         let tokens: Vec<Token> =
             weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
         let lengths = tokens.iter().map(|t| musical_length(t).and_then(ticks)).collect();
+        let windows = tokens
+            .iter()
+            .map(|t| {
+                t.bounds.map(|(a, b)| {
+                    // The one with more semitones is the upper bound (as the decoder reads it).
+                    let (upper, lower) = if a.semitones > b.semitones { (a, b) } else { (b, a) };
+                    (lower.semitones.clamp(-127, 127) as i8, upper.semitones.clamp(-127, 127) as i8)
+                })
+            })
+            .collect();
         let novelty = NoveltyIndex::new(&weights.corpus);
         let bias = vec![0.0; tokens.len()];
-        Self { model, state, tokens, lengths, novelty, bias, source }
+        Self { model, state, tokens, lengths, windows, novelty, bias, source }
     }
 
     /// The vocabulary size.
@@ -478,13 +497,50 @@ impl Improviser {
         }
     }
 
-    /// The best weight among a plan's candidates (the previous pitch when it has none).
-    fn best_weight(plan: &Plan, cx: &PitchContext) -> f32 {
-        match plan.candidates() {
-            None => 1.0,
-            Some([]) => cx.prev.map_or(1.0, |p| pitch_weight(p, cx)),
-            Some(c) => c.iter().map(|p| pitch_weight(p.ps(), cx)).fold(0.0, f32::max),
+    /// The keys the decoder would choose among for token `i` here (what
+    /// [`Decoder::plan`] finds, in integers: the interval window from the previous
+    /// note, or around it, filtered by type, else its chord tones; the previous key
+    /// left out when there are others). Returns how many were written.
+    fn candidate_keys(&self, i: usize, harmony: &Harmony, out: &mut [i32; MAX_KEYS]) -> usize {
+        let token = &self.live.tokens[i];
+        let prev = self.decoder.prev().map(Pitch::ps);
+        let (lo, hi) = match (self.live.windows[i], prev) {
+            (Some((lo, hi)), Some(p)) => (p + lo as i32, p + hi as i32),
+            _ => {
+                let (a, b) = self.decoder.register();
+                let anchor = prev.unwrap_or((a + b) / 2);
+                (anchor - FREE_WINDOW, anchor + FREE_WINDOW)
+            }
+        };
+        let hi = hi.min(lo + MAX_KEYS as i32 - 1);
+        let mut n = 0;
+        for k in lo..=hi {
+            if fits_type(token.kind, k.rem_euclid(12), harmony) {
+                out[n] = k;
+                n += 1;
+            }
         }
+        if n == 0 {
+            for k in lo..=hi {
+                if harmony.is_chord_tone(k.rem_euclid(12)) {
+                    out[n] = k;
+                    n += 1;
+                }
+            }
+        }
+        if n > 1
+            && let Some(p) = prev
+        {
+            let mut m = 0;
+            for j in 0..n {
+                if out[j] != p {
+                    out[m] = out[j];
+                    m += 1;
+                }
+            }
+            n = m;
+        }
+        n
     }
 
     /// The guided loop body: reweight, draw, decode with weighted pitch choice.
@@ -511,12 +567,18 @@ impl Improviser {
             (true, Some(recent)) => self.live.novelty.forbidden(recent),
             _ => &[],
         };
-        let half = Ratio::new(1, 2);
-        let silence_before = self.line.last_note_end.map_or(Ratio::from_integer(0), |e| (pos - e).max(0.into()));
+        // Everything below in twelfths of a beat: integer arithmetic in the token loop.
+        let tk = |b: Beats| ticks(b).unwrap_or_else(|| (b * TICKS_PER_BEAT).floor().to_integer());
+        let (p, half, beat) = (tk(pos), TICKS_PER_BEAT / 2, TICKS_PER_BEAT);
+        let silence_before = self.line.last_note_end.map_or(0, |e| (p - tk(e)).max(0));
+        let change = next_change.map(|(at, h)| (tk(at), h));
+        let landing_since =
+            sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
+        let mut cx = self.pitch_context(pos, sounding, None, None, style);
+        let mut keys = [0i32; MAX_KEYS];
         for i in 0..n {
             let token = &self.live.tokens[i];
             let len_t = self.live.lengths[i];
-            let len = len_t.map(beats_from_ticks);
             let mut w: f32 = 1.0;
             // Time.
             if g.time
@@ -529,9 +591,9 @@ impl Improviser {
             let rest = token.kind == NoteType::Rest;
             match phase {
                 Phase::Playing { end } => {
-                    if let (true, Some(len)) = (rest, len)
-                        && pos + len < end
-                        && silence_before + len >= Ratio::from_integer(1)
+                    if let (true, Some(l)) = (rest, len_t)
+                        && p + l < tk(end)
+                        && silence_before + l >= beat
                     {
                         w *= 0.02;
                     }
@@ -540,8 +602,8 @@ impl Improviser {
                     if !rest {
                         w = 0.0;
                     } else {
-                        match len {
-                            Some(len) if pos + len <= until + Ratio::new(1, 4) => {}
+                        match len_t {
+                            Some(l) if p + l <= tk(until) + beat / 4 => {}
                             Some(_) => w *= 0.02,
                             None => w *= 0.1,
                         }
@@ -549,28 +611,30 @@ impl Improviser {
                 }
             }
             // Harmony: land on a change, do not hold across one.
-            if let (Some((at, _)), Some(len)) = (next_change, len)
+            if let (Some((at, _)), Some(l)) = (change, len_t)
                 && !rest
             {
-                if pos + len == at {
+                if p + l == at {
                     w *= 1.0 + g.harmony;
-                } else if pos < at && pos + len > at {
+                } else if p < at && p + l > at {
                     w *= 1.0 - 0.5 * g.harmony;
                 }
             }
-            if let (Some(s), true) = (sounding.since, rest)
-                && let Some(len) = len
-                && pos >= s
-                && self.line.landed != Some(s)
-                && pos + len >= s + half
+            if let (Some(s), true, Some(l)) = (landing_since, rest, len_t)
+                && p + l >= s + half
             {
                 w *= 1.0 - 0.8 * g.harmony;
             }
             if w > 0.0 && !rest {
-                let cx = self.pitch_context(pos, sounding, next_change, len, style);
-                if let Some(plan) = self.decoder.plan(token, &sounding.harmony) {
-                    w *= Self::best_weight(&plan, &cx);
-                }
+                cx.approaching = match (change, len_t) {
+                    (Some((at, h)), Some(l)) if p + l >= at && p + l - at < half => Some(h),
+                    _ => None,
+                };
+                let count = self.candidate_keys(i, &sounding.harmony, &mut keys);
+                w *= match count {
+                    0 => cx.prev.map_or(1.0, |k| pitch_weight(k, &cx)),
+                    c => keys[..c].iter().map(|&k| pitch_weight(k, &cx)).fold(0.0, f32::max),
+                };
             }
             self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
         }
