@@ -11,8 +11,8 @@ mod vocab;
 
 pub use choice::{Choice, Chooser, PythonRandom, RngChooser};
 pub use decode::{
-    DEFAULT_REGISTER, DecodeOptions, Decoder, Mode, Placed, Plan, REFERENCE_PREFIX, ReferenceTrace, decode,
-    decode_reference, FREE_WINDOW, fits_type, musical_length,
+    DEFAULT_REGISTER, DecodeOptions, Decoder, FREE_WINDOW, Mode, Placed, Plan, REFERENCE_PREFIX, ReferenceTrace,
+    decode, decode_reference, fits_type, musical_length,
 };
 pub use encode::{classify, classify_pc, encode_measure};
 pub use harmony::{Harmony, MAX_CHORD_TONES};

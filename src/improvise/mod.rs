@@ -572,8 +572,7 @@ impl Improviser {
         let (p, half, beat) = (tk(pos), TICKS_PER_BEAT / 2, TICKS_PER_BEAT);
         let silence_before = self.line.last_note_end.map_or(0, |e| (p - tk(e)).max(0));
         let change = next_change.map(|(at, h)| (tk(at), h));
-        let landing_since =
-            sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
+        let landing_since = sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
         let mut cx = self.pitch_context(pos, sounding, None, None, style);
         let mut keys = [0i32; MAX_KEYS];
         for i in 0..n {
