@@ -120,6 +120,35 @@ pub struct Measures {
     pub longest_copy: Option<usize>,
 }
 
+impl Measures {
+    /// The measures that are averaged over many solos (shares, rates and means).
+    pub fn averaged_mut(&mut self) -> [&mut f64; 21] {
+        [
+            &mut self.chord,
+            &mut self.scale,
+            &mut self.approach,
+            &mut self.other,
+            &mut self.on_beat,
+            &mut self.eighth,
+            &mut self.sixteenth,
+            &mut self.triplet,
+            &mut self.off_grid,
+            &mut self.phrases_per_16_bars,
+            &mut self.mean_phrase_beats,
+            &mut self.notes_per_bar,
+            &mut self.notes_per_bar_sd,
+            &mut self.sparse_bars,
+            &mut self.mean_interval,
+            &mut self.leaps,
+            &mut self.leap_turn_back,
+            &mut self.landing_by_step,
+            &mut self.landing_chord_tone,
+            &mut self.landing_guide_tone,
+            &mut self.cell_recurrence,
+        ]
+    }
+}
+
 fn share(part: usize, whole: usize) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }

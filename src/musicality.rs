@@ -167,32 +167,9 @@ struct Means {
 impl Means {
     fn add(&mut self, m: &Measures) {
         let s = &mut self.sum;
-        macro_rules! add {
-            ($($f:ident),*) => { $( s.$f += m.$f; )* };
+        for (sum, x) in s.averaged_mut().into_iter().zip(m.clone().averaged_mut()) {
+            *sum += *x;
         }
-        add!(
-            chord,
-            scale,
-            approach,
-            other,
-            on_beat,
-            eighth,
-            sixteenth,
-            triplet,
-            off_grid,
-            phrases_per_16_bars,
-            mean_phrase_beats,
-            notes_per_bar,
-            notes_per_bar_sd,
-            sparse_bars,
-            mean_interval,
-            leaps,
-            leap_turn_back,
-            landing_by_step,
-            landing_chord_tone,
-            landing_guide_tone,
-            cell_recurrence
-        );
         s.notes += m.notes;
         s.landings += m.landings;
         self.max_repeats = self.max_repeats.max(m.max_repeats);
@@ -203,32 +180,9 @@ impl Means {
     fn row(self) -> Row {
         let k = self.n.max(1) as f64;
         let mut mean = self.sum;
-        macro_rules! div {
-            ($($f:ident),*) => { $( mean.$f /= k; )* };
+        for x in mean.averaged_mut() {
+            *x /= k;
         }
-        div!(
-            chord,
-            scale,
-            approach,
-            other,
-            on_beat,
-            eighth,
-            sixteenth,
-            triplet,
-            off_grid,
-            phrases_per_16_bars,
-            mean_phrase_beats,
-            notes_per_bar,
-            notes_per_bar_sd,
-            sparse_bars,
-            mean_interval,
-            leaps,
-            leap_turn_back,
-            landing_by_step,
-            landing_chord_tone,
-            landing_guide_tone,
-            cell_recurrence
-        );
         mean.max_repeats = self.max_repeats;
         mean.bars = BARS;
         Row { solos: self.n, mean, longest_copy: self.copies / k, longest_copy_greedy: None, identical_streams: None }
