@@ -77,6 +77,16 @@ impl Solo {
         self.beats() as f64 * 60.0 / self.tempo
     }
 
+    /// When the last sound ends, in seconds: the last bar, or a note or chord that
+    /// runs past it (the reference flow's melodies do).
+    pub fn end_seconds(&self) -> f64 {
+        let beat = |b: Beats| *b.numer() as f64 / *b.denom() as f64;
+        let notes = self.notes.iter().map(|n| beat(n.start + n.length));
+        let chords = self.chords.iter().map(|c| beat(c.start + c.length));
+        let last = notes.chain(chords).fold(self.beats() as f64, f64::max);
+        last * 60.0 / self.tempo
+    }
+
     /// The solo as a type-1 MIDI file: tempo and 4/4 in track 0, the melody (jazz
     /// guitar, channel 1) and the chords (piano, channel 2) on tracks of their own.
     pub fn to_midi(&self) -> Vec<u8> {

@@ -32,16 +32,12 @@ fn midi_audio_and_picture_from_nothing() {
     assert!(midi.parts[0].notes.len() > 60, "{} melody notes", midi.parts[0].notes.len());
     assert!((midi.initial_bpm() - 130.0).abs() < 0.01);
 
-    // WAV: header, duration of 18 bars at 130 BPM plus the release tail, not silent.
-    let mut wav = hound::WavReader::open(dir.path().join("solo.wav")).unwrap();
-    let spec = wav.spec();
-    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 44_100, 16));
-    let seconds = wav.duration() as f64 / 44_100.0;
+    // WAV: header, duration of 18 bars at 130 BPM plus the release tail, peak at -1 dBFS.
+    let (seconds, peak_db, rms) = wav_stats(&dir.path().join("solo.wav"));
     let want = 18.0 * 4.0 * 60.0 / 130.0 + improv::render::TAIL_SECONDS;
     assert!((seconds - want).abs() < 0.01, "{seconds} s, want {want}");
-    let samples: Vec<f64> = wav.samples::<i16>().map(|s| s.unwrap() as f64 / 32768.0).collect();
-    let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64).sqrt();
-    assert!(rms > 0.01, "RMS {rms}");
+    assert!((peak_db - -1.0).abs() < 0.5, "peak {peak_db:.2} dBFS");
+    assert!(rms > 0.05, "RMS {rms}");
 
     // PNG: a picture with notes of each colour class present.
     let img = image::open(dir.path().join("solo.png")).unwrap().to_rgb8();
@@ -49,6 +45,38 @@ fn midi_audio_and_picture_from_nothing() {
     let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0 == rgb).count();
     assert!(count([31, 119, 180]) > 500, "chord-tone notes drawn");
     assert!(count([44, 160, 44]) > 100, "scale-tone notes drawn");
+}
+
+/// Length in seconds, peak in dBFS and RMS of a 16-bit stereo 44.1 kHz WAV.
+fn wav_stats(path: &Path) -> (f64, f64, f64) {
+    let mut wav = hound::WavReader::open(path).unwrap();
+    let spec = wav.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 44_100, 16));
+    let seconds = wav.duration() as f64 / 44_100.0;
+    let samples: Vec<f64> = wav.samples::<i16>().map(|s| s.unwrap() as f64 / 32767.0).collect();
+    let peak = samples.iter().fold(0f64, |p, s| p.max(s.abs()));
+    let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64).sqrt();
+    (seconds, 20.0 * peak.log10(), rms)
+}
+
+/// The reference flow's melodies run past its 5 bars: the render lasts until the
+/// last note has ended (plus the tail), at the level asked for.
+#[test]
+fn every_render_covers_its_last_note_at_the_level_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = improv_in(dir.path(), &["generate", "--reference", "--seed", "0", "--wav", "r.wav", "--peak", "-6"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = generate_reference(&improv::default_weights().unwrap(), 0);
+    let last_off = run.solo.end_seconds();
+    assert!(last_off > run.solo.seconds() + 5.0, "the reference's notes run past its bars");
+    let (seconds, peak_db, _) = wav_stats(&dir.path().join("r.wav"));
+    assert!(seconds >= last_off + improv::render::TAIL_SECONDS - 0.01, "{seconds} s < last note-off {last_off} s");
+    assert!((peak_db - -6.0).abs() < 0.5, "peak {peak_db:.2} dBFS");
+    for bad in ["1", "-61", "loud"] {
+        let out = improv_in(dir.path(), &["generate", "--wav", "x.wav", "--peak", bad, "-o", "x.mid"]);
+        assert_eq!(out.status.code(), Some(2), "--peak {bad}");
+        assert!(!dir.path().join("x.mid").exists());
+    }
 }
 
 #[test]

@@ -7,4 +7,6 @@ mod wav;
 
 pub use loss_plot::plot_loss;
 pub use piano_roll::plot_piano_roll;
-pub use wav::{SAMPLE_RATE, SOUNDFONT_DIRS, TAIL_SECONDS, find_soundfont, render_wav};
+pub use wav::{
+    DEFAULT_PEAK_DBFS, Level, MIN_PEAK_DBFS, SAMPLE_RATE, SOUNDFONT_DIRS, TAIL_SECONDS, find_soundfont, render_wav,
+};

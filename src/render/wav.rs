@@ -5,8 +5,13 @@ use std::sync::Arc;
 
 /// Sample rate of the rendered audio.
 pub const SAMPLE_RATE: u32 = 44_100;
-/// Seconds of release tail kept after the last beat, so the final notes ring out.
+/// Seconds of release tail kept after the last note ends, so it rings out.
 pub const TAIL_SECONDS: f64 = 1.0;
+/// Default peak level of a render, dBFS: loud enough to hear at once, with a little
+/// headroom for the 16-bit conversion.
+pub const DEFAULT_PEAK_DBFS: f64 = -1.0;
+/// Quietest peak level a render may be asked for, dBFS.
+pub const MIN_PEAK_DBFS: f64 = -60.0;
 
 /// Folders searched for a SoundFont, in order, when none is given.
 pub const SOUNDFONT_DIRS: &[&str] =
@@ -50,25 +55,72 @@ pub fn find_soundfont(given: Option<&Path>) -> Result<PathBuf, String> {
     ))
 }
 
+/// How loud a render comes out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Level {
+    /// Scaled so the loudest sample sits at this many dBFS (≤ 0).
+    Peak(f64),
+    /// As the SoundFont plays it.
+    Raw,
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Level::Peak(db) => write!(f, "{db}"),
+            Level::Raw => write!(f, "raw"),
+        }
+    }
+}
+
+/// The synthesiser playing a MIDI file from its start.
+fn sequencer(midi: &[u8], soundfont: &Path) -> Result<rustysynth::MidiFileSequencer, String> {
+    let mut file = std::fs::File::open(soundfont).map_err(|e| format!("{}: {}", soundfont.display(), e.kind()))?;
+    let font = rustysynth::SoundFont::new(&mut file)
+        .map_err(|_| format!("{}: not a usable SoundFont (SF2) file", soundfont.display()))?;
+    let settings = rustysynth::SynthesizerSettings::new(SAMPLE_RATE as i32);
+    let synth = rustysynth::Synthesizer::new(&Arc::new(font), &settings)
+        .map_err(|_| format!("{}: the SoundFont cannot drive a synthesiser", soundfont.display()))?;
+    let midi =
+        rustysynth::MidiFile::new(&mut std::io::Cursor::new(midi)).map_err(|_| "cannot play the MIDI".to_string())?;
+    let mut sequencer = rustysynth::MidiFileSequencer::new(synth);
+    sequencer.play(&Arc::new(midi), false);
+    Ok(sequencer)
+}
+
 /// Renders `seconds` of a Standard MIDI File through a SoundFont and writes a
-/// 16-bit stereo WAV atomically. `progress(done, total)` is called per block.
+/// 16-bit stereo WAV atomically, at the requested level: a first pass finds the
+/// loudest sample (the synthesiser is deterministic), the second writes the audio
+/// scaled to the target peak. `progress(done, total)` is called per block.
 pub fn render_wav(
     midi: &[u8],
     soundfont: &Path,
     seconds: f64,
+    level: Level,
     path: &Path,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<(), String> {
-    let mut file = std::fs::File::open(soundfont).map_err(|e| format!("{}: {e}", soundfont.display()))?;
-    let font = rustysynth::SoundFont::new(&mut file)
-        .map_err(|e| format!("{}: not a usable SoundFont: {e:?}", soundfont.display()))?;
-    let settings = rustysynth::SynthesizerSettings::new(SAMPLE_RATE as i32);
-    let synth = rustysynth::Synthesizer::new(&Arc::new(font), &settings).map_err(|e| format!("synthesizer: {e:?}"))?;
-    let midi = rustysynth::MidiFile::new(&mut std::io::Cursor::new(midi)).map_err(|e| format!("MIDI: {e:?}"))?;
-    let mut sequencer = rustysynth::MidiFileSequencer::new(synth);
-    sequencer.play(&Arc::new(midi), false);
     let total = (seconds.max(0.0) * SAMPLE_RATE as f64).round() as usize;
     let block = SAMPLE_RATE as usize / 10;
+    let (mut left, mut right) = (vec![0f32; block], vec![0f32; block]);
+    let gain = match level {
+        Level::Raw => 1.0,
+        Level::Peak(db) => {
+            let mut seq = sequencer(midi, soundfont)?;
+            let mut peak = 0f32;
+            let mut done = 0;
+            while done < total {
+                let n = block.min(total - done);
+                seq.render(&mut left[..n], &mut right[..n]);
+                peak = left[..n].iter().chain(&right[..n]).fold(peak, |p, s| p.max(s.abs()));
+                done += n;
+                progress(done / 2, total);
+            }
+            let target = 10f64.powf(db.clamp(MIN_PEAK_DBFS, 0.0) / 20.0) as f32;
+            if peak > 0.0 { target / peak } else { 1.0 }
+        }
+    };
+    let mut seq = sequencer(midi, soundfont)?;
     let tmp = crate::atomic::temp_beside(path, ".wav")?;
     let spec = hound::WavSpec {
         channels: 2,
@@ -77,19 +129,18 @@ pub fn render_wav(
         sample_format: hound::SampleFormat::Int,
     };
     let mut writer = hound::WavWriter::create(tmp.path(), spec).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (mut left, mut right) = (vec![0f32; block], vec![0f32; block]);
     let mut done = 0;
     while done < total {
         let n = block.min(total - done);
-        sequencer.render(&mut left[..n], &mut right[..n]);
+        seq.render(&mut left[..n], &mut right[..n]);
         for i in 0..n {
             for s in [left[i], right[i]] {
-                let v = (s.clamp(-1.0, 1.0) * i16::MAX as f32) as i16;
-                writer.write_sample(v).map_err(|e| format!("{}: {e}", path.display()))?;
+                let v = (s * gain).clamp(-1.0, 1.0) * i16::MAX as f32;
+                writer.write_sample(v.round() as i16).map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
         done += n;
-        progress(done, total);
+        progress(if matches!(level, Level::Raw) { done } else { (total + done) / 2 }, total);
     }
     writer.finalize().map_err(|e| format!("{}: {e}", path.display()))?;
     crate::atomic::persist(tmp, path)

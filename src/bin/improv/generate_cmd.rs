@@ -9,7 +9,9 @@ use improv::generate::{
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
 use improv::improvise::{Drawn, Guidance, Outcome, Style};
 use improv::model::Sampling;
-use improv::render::{TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav};
+use improv::render::{
+    DEFAULT_PEAK_DBFS, Level, MIN_PEAK_DBFS, TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav,
+};
 use improv::theory::symbol::{key_name, parse_changes};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -29,6 +31,9 @@ pub struct Args {
     /// Also draw a piano roll of the solo as a PNG.
     #[arg(long)]
     png: Option<PathBuf>,
+    /// Peak level of the --wav render in dBFS (-60 to 0), or "raw" for the SoundFont's own level.
+    #[arg(long, default_value_t = Level::Peak(DEFAULT_PEAK_DBFS), value_parser = parse_level, allow_hyphen_values = true)]
+    peak: Level,
     /// The SoundFont for --wav (default: the first General MIDI font installed in the standard places).
     #[arg(long)]
     soundfont: Option<PathBuf>,
@@ -109,6 +114,17 @@ impl Args {
             line: self.line,
         }
     }
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    if s == "raw" {
+        return Ok(Level::Raw);
+    }
+    let db: f64 = s.parse().map_err(|_| format!("{s:?} is not a level in dBFS (or \"raw\")"))?;
+    if !(db.is_finite() && (MIN_PEAK_DBFS..=0.0).contains(&db)) {
+        return Err(format!("{db} dBFS is not between {MIN_PEAK_DBFS} and 0"));
+    }
+    Ok(Level::Peak(db))
 }
 
 fn check(args: &Args) -> Result<(), String> {
@@ -202,12 +218,18 @@ pub fn run(args: &Args) -> Result<(), String> {
         written.push(png.display().to_string());
     }
     if let (Some(wav), Some(font)) = (&args.wav, &soundfont) {
-        let seconds = solo.seconds() + TAIL_SECONDS;
+        let seconds = solo.end_seconds() + TAIL_SECONDS;
         let bar = if solo.bars > PROGRESS_BARS { ProgressBar::new(100) } else { ProgressBar::hidden() };
         bar.set_style(ProgressStyle::with_template("rendering audio {bar:40} {percent}%").expect("valid template"));
-        render_wav(&midi, font, seconds, wav, |done, total| bar.set_position((100 * done / total.max(1)) as u64))?;
+        render_wav(&midi, font, seconds, args.peak, wav, |done, total| {
+            bar.set_position((100 * done / total.max(1)) as u64)
+        })?;
         bar.finish_and_clear();
-        written.push(format!("{} ({seconds:.1} s, {})", wav.display(), font.display()));
+        let level = match args.peak {
+            Level::Peak(db) => format!("peak {db} dBFS"),
+            Level::Raw => "the SoundFont's own level".into(),
+        };
+        written.push(format!("{} ({seconds:.1} s, {level}, {})", wav.display(), font.display()));
     }
     report(&solo, args, &source, &changes_label);
     println!("  wrote {}", written.join(", "));
