@@ -277,7 +277,7 @@ fn chord_events(elements: &[Element], notes_as_chords: bool) -> Vec<ChordEvent> 
                 ElementKind::Note { key, .. } if notes_as_chords => Some(vec![*key]),
                 _ => None,
             }
-            .map(|keys| ChordEvent { offset: e.offset, duration: e.duration, keys })
+            .map(|keys| ChordEvent { offset: e.offset, duration: e.duration, keys, name: None })
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use crate::improvise::{Drawn, Improviser, LiveModel, LoopedChanges, Outcome, Sty
 use crate::midi::{Conductor, NoteOut, TrackOut, write_smf};
 use crate::model::{Model, Sampling, Weights};
 use crate::score::{Beats, ChordEvent};
-use crate::theory::symbol::name_chord;
+use crate::theory::symbol::name_chords_in_key;
 use num_rational::Ratio;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -138,7 +138,12 @@ pub fn changes_from_symbols(bars: &[crate::theory::symbol::Bar]) -> Changes {
     bars.iter()
         .map(|bar| {
             bar.iter()
-                .map(|(at, chord)| ChordEvent { offset: *at, duration: Ratio::from_integer(1), keys: chord.voicing() })
+                .map(|(at, chord)| ChordEvent {
+                    offset: *at,
+                    duration: Ratio::from_integer(1),
+                    keys: chord.voicing(),
+                    name: Some(chord.text.clone()),
+                })
                 .collect()
         })
         .collect()
@@ -146,6 +151,18 @@ pub fn changes_from_symbols(bars: &[crate::theory::symbol::Bar]) -> Changes {
 
 /// The chords of the accompaniment: each lasts to the next chord or the bar's end.
 fn accompaniment(changes: &Changes, bars: usize) -> Vec<SoloChord> {
+    // Typed chords keep the player's symbols; the others are named in one spelling.
+    let keys: Vec<&[u8]> = changes.iter().flatten().map(|c| c.keys.as_slice()).collect();
+    let mut spelled = name_chords_in_key(&keys).into_iter();
+    let mut names: Vec<Vec<String>> = Vec::with_capacity(changes.len());
+    for bar in changes {
+        names.push(
+            bar.iter()
+                .map(|c| (c.name.clone(), spelled.next().unwrap_or_default()))
+                .map(|(t, n)| t.unwrap_or(n))
+                .collect(),
+        );
+    }
     let mut out = Vec::new();
     for b in 0..bars {
         let bar = &changes[b % changes.len()];
@@ -157,7 +174,7 @@ fn accompaniment(changes: &Changes, bars: usize) -> Vec<SoloChord> {
                     start: start + c.offset,
                     length: end - c.offset,
                     keys: c.keys.clone(),
-                    name: name_chord(&c.keys),
+                    name: names[b % changes.len()][i].clone(),
                 });
             }
         }

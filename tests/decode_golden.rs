@@ -25,6 +25,7 @@ fn chords(v: &Value) -> Vec<ChordEvent> {
             offset: frac(c["offset"].as_str().unwrap()),
             duration: frac(c["ql"].as_str().unwrap()),
             keys: c["midi"].as_array().unwrap().iter().map(|k| k.as_u64().unwrap() as u8).collect(),
+            name: None,
         })
         .collect()
 }
@@ -186,6 +187,7 @@ fn full_generate_music_from_seed() {
                     offset: off - (off / four).floor() * four,
                     duration: frac(c["ql_frac"].as_str().unwrap()),
                     keys: c["midi"].as_array().unwrap().iter().map(|k| k.as_u64().unwrap() as u8).collect(),
+                    name: None,
                 }
             })
             .collect();

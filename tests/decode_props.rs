@@ -32,7 +32,7 @@ fn chords() -> impl Strategy<Value = Vec<ChordEvent>> {
     prop::collection::vec((0i64..16, prop::collection::vec(0u8..128, 1..7)), 1..5).prop_map(|mut v| {
         v.sort_by_key(|c| c.0);
         v.into_iter()
-            .map(|(q, keys)| ChordEvent { offset: Beats::new(q, 4), duration: Beats::new(1, 1), keys })
+            .map(|(q, keys)| ChordEvent { offset: Beats::new(q, 4), duration: Beats::new(1, 1), keys, name: None })
             .collect()
     })
 }

@@ -159,7 +159,7 @@ mod tests {
     use crate::score::beats;
 
     fn ev(offset: Beats, keys: &[u8]) -> ChordEvent {
-        ChordEvent { offset, duration: beats(1, 1), keys: keys.to_vec() }
+        ChordEvent { offset, duration: beats(1, 1), keys: keys.to_vec(), name: None }
     }
 
     #[test]

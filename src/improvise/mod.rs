@@ -780,7 +780,12 @@ mod tests {
             .iter()
             .map(|bar| {
                 bar.iter()
-                    .map(|(at, chord)| ChordEvent { offset: *at, duration: 1.into(), keys: chord.voicing() })
+                    .map(|(at, chord)| ChordEvent {
+                        offset: *at,
+                        duration: 1.into(),
+                        keys: chord.voicing(),
+                        name: None,
+                    })
                     .collect()
             })
             .collect();

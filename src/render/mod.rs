@@ -6,7 +6,7 @@ mod piano_roll;
 mod wav;
 
 pub use loss_plot::plot_loss;
-pub use piano_roll::plot_piano_roll;
+pub use piano_roll::{LabelBox, chord_labels, plot_piano_roll};
 pub use wav::{
     DEFAULT_PEAK_DBFS, Level, MIN_PEAK_DBFS, SAMPLE_RATE, SOUNDFONT_DIRS, TAIL_SECONDS, find_soundfont, render_wav,
 };

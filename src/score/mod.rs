@@ -70,4 +70,6 @@ pub struct ChordEvent {
     pub duration: Beats,
     /// MIDI keys in stored order (the order matters for the reference's random choices).
     pub keys: Vec<u8>,
+    /// The symbol it was written as, for typed changes (`None`: named from its keys).
+    pub name: Option<String>,
 }

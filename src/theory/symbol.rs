@@ -5,6 +5,55 @@ use super::chord::root;
 
 /// Display names of pitch classes as jazz charts spell them.
 pub const PC_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
+/// Pitch-class names for sharp keys.
+pub const PC_SHARP_NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+/// Pitch-class names for flat keys (F# stays F#: G♭ is rarer in jazz charts).
+pub const PC_FLAT_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
+
+/// True if chords (root pitch class, minor or not) read best in sharps: the sum of
+/// the key signatures they imply as tonics — each spelled the way that needs fewer
+/// accidentals, a minor chord three fifths flatter than a major one — is on the
+/// sharp side. A tie reads in flats.
+pub fn prefers_sharps(chords: impl IntoIterator<Item = (i32, bool)>) -> bool {
+    let signature = |(root, minor): (i32, bool)| {
+        let f = (root.rem_euclid(12) * 7) % 12 - 3 * i32::from(minor);
+        if f.abs() <= (f - 12).abs() { f } else { f - 12 }
+    };
+    chords.into_iter().map(signature).sum::<i32>() > 0
+}
+
+/// Names chords of one piece with one spelling: sharps or flats by
+/// [`prefers_sharps`].
+pub fn name_chords_in_key(chords: &[&[u8]]) -> Vec<String> {
+    let plain: Vec<String> = chords.iter().map(|k| name_chord(k)).collect();
+    let roots = plain.iter().filter_map(|n| {
+        let (pc, rest) = parse_pc(n)?;
+        Some((pc, rest.starts_with('m') && !rest.starts_with("maj")))
+    });
+    let names = if prefers_sharps(roots) { &PC_SHARP_NAMES } else { &PC_FLAT_NAMES };
+    plain.iter().map(|n| respell(n, names)).collect()
+}
+
+/// Rewrites every note name in a chord name with the given spelling.
+fn respell(name: &str, names: &[&str; 12]) -> String {
+    let mut out = String::new();
+    let mut rest = name;
+    while !rest.is_empty() {
+        let at_name = rest.starts_with(|c: char| ('A'..='G').contains(&c));
+        match parse_pc(rest).filter(|_| at_name) {
+            Some((pc, tail)) => {
+                out.push_str(names[pc.rem_euclid(12) as usize]);
+                rest = tail;
+            }
+            None => {
+                let c = rest.chars().next().expect("not empty");
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
 
 /// A MIDI key as a name with octave, spelled like the chord symbols (`Db4`, `G3`).
 pub fn key_name(key: i32) -> String {
@@ -56,8 +105,9 @@ fn matches(pcs: &[i32], root: i32, intervals: &[i32], allow_no_fifth: bool) -> b
 }
 
 /// Names the chord formed by MIDI keys: the lowest key is the bass (written after
-/// a slash when it is not the root). Unknown shapes get music21's root and the
-/// plain note list, e.g. `C(C Eb F#)`.
+/// a slash when it is not the root). An incomplete voicing gets the simplest
+/// symbol whose chord holds all its pitch classes; only a shape no symbol holds gets
+/// music21's root and the plain note list.
 pub fn name_chord(keys: &[u8]) -> String {
     let Some(&bass) = keys.iter().min() else {
         return "N.C.".to_string();
@@ -81,6 +131,20 @@ pub fn name_chord(keys: &[u8]) -> String {
                 return s;
             }
         }
+    }
+    // An incomplete voicing: the simplest symbol whose chord holds every pitch class.
+    let fit = roots
+        .iter()
+        .flat_map(|&r| SUFFIXES.iter().map(move |&(suffix, intervals)| (r, suffix, intervals)))
+        .filter(|(r, _, intervals)| pcs.iter().all(|p| intervals.contains(&(p - r).rem_euclid(12))))
+        .min_by_key(|(r, _, intervals)| (intervals.len(), *r != bass_pc));
+    if let Some((r, suffix, _)) = fit {
+        let mut s = format!("{}{}", PC_NAMES[r as usize], suffix);
+        if r != bass_pc {
+            s.push('/');
+            s.push_str(PC_NAMES[bass_pc as usize]);
+        }
+        return s;
     }
     let pitches: Vec<Pitch> = keys.iter().map(|&k| Pitch::from_midi(k as i32)).collect();
     let r = root(&pitches).map_or(bass_pc, |p| p.name.pc());
@@ -169,6 +233,8 @@ pub struct ChordSymbol {
     pub intervals: Vec<i32>,
     /// Pitch class of a slash bass.
     pub bass: Option<i32>,
+    /// The symbol as written (pictures keep the player's spelling).
+    pub text: String,
 }
 
 /// Why a chord symbol was not understood.
@@ -255,7 +321,7 @@ impl ChordSymbol {
         }
         intervals.sort_unstable();
         intervals.dedup();
-        Ok(Self { root, intervals, bass })
+        Ok(Self { root, intervals, bass, text: symbol.to_string() })
     }
 
     /// The chord's pitch classes (bass included).
@@ -330,6 +396,20 @@ pub fn parse_changes(text: &str, beats_per_bar: i64) -> Result<Vec<Bar>, SymbolE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chords_of_one_piece_share_one_spelling() {
+        let chords: [&[u8]; 3] = [&[44, 47, 51, 54], &[37, 41, 44, 47], &[42, 46, 49, 53]];
+        assert_eq!(name_chords_in_key(&chords), ["G#m7", "C#7", "F#maj7"]);
+        let flat: [&[u8]; 3] = [&[46, 49, 53, 56], &[39, 43, 46, 49], &[44, 48, 51, 55]];
+        assert_eq!(name_chords_in_key(&flat), ["Bbm7", "Eb7", "Abmaj7"]);
+        let sharp: [&[u8]; 3] = [&[40, 44, 47, 50], &[45, 49, 52, 55], &[47, 51, 54, 57]];
+        assert_eq!(name_chords_in_key(&sharp), ["E7", "A7", "B7"]);
+        let keys: [&[u8]; 2] = [&[49, 52, 56, 59], &[42, 45, 49, 52]];
+        assert_eq!(name_chords_in_key(&keys), ["C#m7", "F#m7"]);
+        // An incomplete voicing gets a symbol, not a list of pitches.
+        assert!(!name_chord(&[60, 61, 63]).contains('('), "{}", name_chord(&[60, 61, 63]));
+    }
 
     #[test]
     fn common_voicings() {
