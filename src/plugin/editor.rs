@@ -71,6 +71,17 @@ impl ImprovGui {
                 (1.0, egui::Color32::from_gray(70)),
             );
         }
+        // Where the music is: bar:beat and the chord, over the roll.
+        let chord = self.shared.chord();
+        let name = if chord.is_empty() { "no chord".to_string() } else { crate::theory::symbol::name_chord(&chord) };
+        let (bar, beat) = ((now / 4.0).floor() as i64 + 1, (now.rem_euclid(4.0)).floor() as i64 + 1);
+        painter.text(
+            rect.left_top() + egui::vec2(8.0, 6.0),
+            egui::Align2::LEFT_TOP,
+            format!("bar {bar} : beat {beat}    {name}"),
+            egui::FontId::proportional(14.0),
+            egui::Color32::from_gray(220),
+        );
         for n in self.history.iter().filter(|n| n.start + n.length >= now - span) {
             let colour = match n.kind {
                 crate::grammar::NoteType::Chord => egui::Color32::from_rgb(31, 119, 180),
@@ -135,9 +146,6 @@ impl ImprovGui {
         let setter = ctx.param_setter();
         let status = self.shared.status();
         ui.heading("Improv");
-        let chord = self.shared.chord();
-        let name = if chord.is_empty() { "—".to_string() } else { crate::theory::symbol::name_chord(&chord) };
-        ui.label(format!("Chord: {name}"));
         self.piano_roll(ui);
         let p = &self.params;
         let slider = |ui: &mut egui::Ui, param: &dyn AnyParam| param.slider(ui, &setter);

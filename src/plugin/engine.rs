@@ -8,7 +8,9 @@
 
 use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
 pub use crate::improvise::LiveModel;
-use crate::improvise::{Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes};
+use crate::improvise::{
+    ChangeSource, Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes,
+};
 use crate::model::Sampling;
 use crate::score::Beats;
 use num_rational::Ratio;
@@ -183,6 +185,13 @@ struct Queued {
     kind: NoteType,
 }
 
+/// The tonic seventh chord of the fixed key and mode, bass in octave 2.
+fn key_chord(settings: &Settings) -> Harmony {
+    let tonic = 48 + (settings.key % 12);
+    let shape = settings.mode.chord();
+    Harmony::new(&[tonic - 12, tonic + shape[1], tonic + shape[2], tonic + shape[3]])
+}
+
 /// The live improviser.
 pub struct Engine {
     improviser: Improviser,
@@ -192,6 +201,9 @@ pub struct Engine {
     chord_len: usize,
     held_chord: HeldChord,
     progression: LoopedChanges,
+    /// The chord the line is playing over now (for the editor), lowest key first.
+    shown: [u8; MAX_CHORD_TONES],
+    shown_len: usize,
     queue: [Option<Queued>; QUEUE],
     /// End beat of each sounding output key (NaN: silent).
     sounding: [f64; 128],
@@ -221,6 +233,8 @@ impl Engine {
             chord_len: 0,
             held_chord: HeldChord { harmony: None, since: None },
             progression: LoopedChanges::new(&reference_changes()),
+            shown: [0; MAX_CHORD_TONES],
+            shown_len: 0,
             queue: [None; QUEUE],
             sounding: [f64::NAN; 128],
             sounding_channel: [0; 128],
@@ -245,9 +259,34 @@ impl Engine {
         &self.improviser.model().source
     }
 
-    /// The current chord's keys (held notes, lowest first).
+    /// The keys of the chord the line is playing over now (held notes, the built-in
+    /// progression's chord or the fixed key's), lowest first.
     pub fn chord(&self) -> &[u8] {
-        &self.chord[..self.chord_len]
+        &self.shown[..self.shown_len]
+    }
+
+    /// Updates the chord shown for a position.
+    fn show_chord(&mut self, beat: f64, settings: &Settings) {
+        let at = Ratio::new((beat * 12.0).floor() as i64, 12);
+        let harmony = match settings.chord_source {
+            ChordSource::Held => None,
+            ChordSource::Progression => self.progression.chord_at(at).map(|s| s.harmony),
+            ChordSource::Key => Some(key_chord(settings)),
+        };
+        match harmony {
+            Some(h) => {
+                self.shown_len = 0;
+                for p in h.pitches() {
+                    self.shown[self.shown_len] = p.ps().clamp(0, 127) as u8;
+                    self.shown_len += 1;
+                }
+                self.shown[..self.shown_len].sort_unstable();
+            }
+            None => {
+                self.shown[..self.chord_len].copy_from_slice(&self.chord[..self.chord_len]);
+                self.shown_len = self.chord_len;
+            }
+        }
     }
 
     /// Releases every sounding note at the start of the next block.
@@ -331,10 +370,7 @@ impl Engine {
             ChordSource::Held => self.improviser.fill(until_beats, &self.held_chord, &style, &mut sink),
             ChordSource::Progression => self.improviser.fill(until_beats, &self.progression, &style, &mut sink),
             ChordSource::Key => {
-                let tonic = 48 + (settings.key % 12);
-                let shape = settings.mode.chord();
-                let keys = [tonic - 12, tonic + shape[1], tonic + shape[2], tonic + shape[3]];
-                let key = HeldChord { harmony: Some(Harmony::new(&keys)), since: None };
+                let key = HeldChord { harmony: Some(key_chord(settings)), since: None };
                 self.improviser.fill(until_beats, &key, &style, &mut sink)
             }
         }
@@ -403,6 +439,7 @@ impl Engine {
                 self.queue = [None; QUEUE];
             }
             self.release_all(0);
+            self.show_chord(self.expected, settings);
             return self.finish();
         };
         if host.is_none() && !self.running {
@@ -418,6 +455,7 @@ impl Engine {
             self.reanchor(b0);
         }
         self.expected = b1;
+        self.show_chord(b0, settings);
         // Cover the beat that starts at or before the block's end.
         let until = b1.floor() + 1.0;
         if until > self.generated_to {

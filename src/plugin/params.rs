@@ -16,7 +16,7 @@ pub enum SourceParam {
     Held,
     /// The reference's changes, looped.
     #[id = "progression"]
-    #[name = "Built-in progression"]
+    #[name = "Progression"]
     Progression,
     /// A fixed key and mode.
     #[id = "key"]
@@ -151,6 +151,10 @@ fn percent(name: &str, default: f32) -> FloatParam {
         .with_string_to_value(formatters::s2v_f32_percentage())
 }
 
+/// Set before the plugin is created (by the standalone's `--demo`): the chord
+/// source starts as the built-in progression, so it plays with no MIDI input.
+pub static DEMO_DEFAULTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl Default for ImprovParams {
     fn default() -> Self {
         let d = Settings::default();
@@ -180,7 +184,14 @@ impl Default for ImprovParams {
             swing: percent("Swing", d.swing),
             channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
             pass_through: BoolParam::new("Pass input through", true),
-            chord_source: EnumParam::new("Chord source", SourceParam::Held),
+            chord_source: EnumParam::new(
+                "Chord source",
+                if DEMO_DEFAULTS.load(std::sync::atomic::Ordering::Relaxed) {
+                    SourceParam::Progression
+                } else {
+                    SourceParam::Held
+                },
+            ),
             key: EnumParam::new("Key", KeyParam::C),
             mode: EnumParam::new("Mode", ModeParam::Dorian),
             free_run: BoolParam::new("Free run", false),
