@@ -168,3 +168,43 @@ fn bad_input_is_refused_before_anything_is_written() {
     let left: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, vec![std::ffi::OsString::from("bad.bin")], "no output written");
 }
+
+/// A device, FIFO or `-` as an output is written into, never replaced by a file
+/// (as root, renaming over `/dev/null` would turn it into a regular file).
+#[cfg(unix)]
+#[test]
+fn stream_outputs_are_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let leftovers = || {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".improv-"))
+            .count()
+    };
+    let before = leftovers();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = improv_in(dir.path(), &["generate", "--seed", "1", "--bars", "2", "-o", "out.fifo"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Checked before joining the reader, which would wait forever on a replaced FIFO.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
+    let bytes = reader.join().unwrap();
+    assert!(bytes.starts_with(b"MThd"), "the MIDI file came through the FIFO");
+    let out = improv_in(dir.path(), &["generate", "--seed", "1", "--bars", "2", "-o", "-"]);
+    assert!(out.status.success() && out.stdout.starts_with(b"MThd"), "MIDI on standard output");
+    let midi = improv::midi::MidiFile::parse(&out.stdout).expect("nothing but the MIDI file on standard output");
+    assert!(!midi.parts.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Improv solo"), "the report goes to standard error");
+    assert!(!dir.path().join("-").exists());
+    let out =
+        improv_in(dir.path(), &["generate", "--seed", "1", "--bars", "2", "-o", "/dev/null", "--png", "/dev/null"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert_eq!(leftovers(), before, "temporary files left behind");
+}

@@ -231,8 +231,18 @@ pub fn run(args: &Args) -> Result<(), String> {
         };
         written.push(format!("{} ({seconds:.1} s, {level}, {})", wav.display(), font.display()));
     }
-    report(&solo, args, &source, &changes_label);
-    println!("  wrote {}", written.join(", "));
+    let mut text = report(&solo, args, &source, &changes_label);
+    text.push_str(&format!("  wrote {}", written.join(", ")));
+    // With the MIDI file on standard output, the report goes to standard error.
+    let to_stdout = [Some(&args.out), args.png.as_ref(), args.wav.as_ref(), args.tokens.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|p| p.as_os_str() == "-");
+    if to_stdout {
+        eprintln!("{text}");
+    } else {
+        println!("{text}");
+    }
     Ok(())
 }
 
@@ -257,7 +267,12 @@ fn token_json(d: &Drawn, vocabulary: &[String]) -> serde_json::Value {
     v
 }
 
-fn report(solo: &Solo, args: &Args, source: &str, changes: &str) {
+fn report(solo: &Solo, args: &Args, source: &str, changes: &str) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
     let mode = if args.reference {
         "the reference flow (greedy, Reference decoding)".to_string()
     } else {
@@ -269,19 +284,20 @@ fn report(solo: &Solo, args: &Args, source: &str, changes: &str) {
         let guidance = if args.plain { "no guidance" } else { "guided" };
         format!("{sampling}, {guidance}")
     };
-    println!("Improv solo: {} bars at {} BPM, seed {} ({mode})", solo.bars, solo.tempo, solo.seed);
-    println!("  weights: {source}; changes: {changes}");
+    line(format!("Improv solo: {} bars at {} BPM, seed {} ({mode})", solo.bars, solo.tempo, solo.seed));
+    line(format!("  weights: {source}; changes: {changes}"));
     let n = solo.notes.len();
     let share = |k: NoteType| 100.0 * solo.notes.iter().filter(|x| x.kind == k).count() as f64 / n.max(1) as f64;
-    println!(
+    line(format!(
         "  {n} notes from {} tokens: chord tones {:.0}%, scale tones {:.0}%, approach {:.0}%, other {:.0}%",
         solo.tokens,
         share(NoteType::Chord),
         share(NoteType::Scale),
         share(NoteType::Approach),
         share(NoteType::Other)
-    );
+    ));
     if let (Some(lo), Some(hi)) = (solo.notes.iter().map(|x| x.key).min(), solo.notes.iter().map(|x| x.key).max()) {
-        println!("  pitch range {}–{} (MIDI {lo}–{hi})", key_name(lo as i32), key_name(hi as i32));
+        line(format!("  pitch range {}–{} (MIDI {lo}–{hi})", key_name(lo as i32), key_name(hi as i32)));
     }
+    out
 }
