@@ -208,3 +208,28 @@ fn stream_outputs_are_written_into_not_replaced() {
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     assert_eq!(leftovers(), before, "temporary files left behind");
 }
+
+/// Every refusal is one line on stderr with exit 2: clap's usage errors, negative
+/// numbers, control characters in names, absurdly long numbers.
+#[test]
+fn refusals_are_one_printable_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (&["generate", "--frobnicate"], "unexpected argument '--frobnicate'"),
+        (&["generate", "--seed", "-1"], "invalid value '-1' for '--seed <SEED>'"),
+        (&["generate", "--weights", "evil\nname\x1b[31m.bin"], "evil\\nname\\u{1b}[31m.bin"),
+        (&["generate", "--tempo", &"9".repeat(309)], "is not between 20 and 400"),
+        (&["generate", "--bars", &"9".repeat(309)], "(309 digits)"),
+        (&["generate", "--bars", "x"], "invalid value 'x'"),
+        (&[], "no command given"),
+    ];
+    for (args, needle) in cases {
+        let out = improv_in(dir.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle) && !err.contains('\x1b'), "{args:?}: {err}");
+        assert!(err.len() < 500, "{args:?}: {} bytes", err.len());
+    }
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written");
+}

@@ -189,11 +189,19 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    use clap::error::ErrorKind;
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) => {
+            eprintln!("train: {}", improv::message::clap_line(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("train: {message}");
+            eprintln!("train: {}", improv::message::one_line(&message));
             ExitCode::from(2)
         }
     }

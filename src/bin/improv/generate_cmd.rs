@@ -21,6 +21,7 @@ const PROGRESS_BARS: usize = 32;
 
 /// Arguments of `improv generate`.
 #[derive(clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// The MIDI file to write.
     #[arg(short, long, default_value = "solo.mid")]

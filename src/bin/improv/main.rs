@@ -29,7 +29,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::error::ErrorKind;
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!("improv: no command given: corpus, generate, evaluate or model (see --help)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("improv: {}", improv::message::clap_line(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Corpus(args) => corpus_cmd::run(&args),
         Command::Model(args) => model_cmd::run(&args),
@@ -39,7 +51,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("improv: {message}");
+            eprintln!("improv: {}", improv::message::one_line(&message));
             ExitCode::from(2)
         }
     }
