@@ -40,7 +40,7 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// A clap error as one line without its "error: " prefix and usage block, e.g.
-/// "invalid value 'x' for '--bars <BARS>': invalid digit found in string".
+/// `invalid value 'x' for '--bars <BARS>': invalid digit found in string`.
 pub fn clap_line(error: &str) -> String {
     let first = error.lines().find(|l| !l.trim().is_empty()).unwrap_or(error);
     let first = first.strip_prefix("error: ").unwrap_or(first);
