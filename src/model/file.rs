@@ -303,6 +303,24 @@ mod tests {
         assert!(read.corpus.is_empty());
     }
 
+    /// A length field of 2^40 or 2^63 under a valid checksum is refused, not
+    /// allocated (it aborted the process before the decoder had a limit).
+    #[test]
+    fn huge_length_fields_are_refused_not_allocated() {
+        for huge in [1u64 << 40, 1 << 63, u64::MAX] {
+            // n_values 3, hidden 4, 3 vocabulary strings, the first claiming `huge` bytes.
+            let mut body = vec![3u8, 4, 3, 253];
+            body.extend_from_slice(&huge.to_le_bytes());
+            body.extend_from_slice(b"C,0.250");
+            let mut bytes = MAGIC.to_vec();
+            bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+            bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+            bytes.extend_from_slice(&body);
+            assert!(matches!(Weights::from_bytes(&bytes), Err(WeightsError::Decode(_))), "length {huge}");
+        }
+    }
+
     #[test]
     fn refuses_damage() {
         let bytes = sample().to_bytes();
