@@ -49,6 +49,14 @@ pub enum CorpusError {
     /// Melody and chords were the same part.
     #[error("the melody and chord tracks must differ (both are {0})")]
     SameTrack(String),
+    /// The chords span more bars than any solo may have.
+    #[error("the chords span {bars} bars, more than the {max} a solo may have")]
+    TooManyBars {
+        /// Bars from the first chord to the last.
+        bars: i64,
+        /// The limit.
+        max: usize,
+    },
     /// No bar of the melody has a chord to relate it to.
     #[error("no bar of the melody ({melody}) has a chord from {chords} to relate it to")]
     NoMeasures {
@@ -246,15 +254,24 @@ pub fn chord_bars(
     let bar_of = |o: Beats| (o / beats_per_bar).floor().to_integer();
     let last = events.iter().map(|e| bar_of(e.offset)).max().unwrap_or(0);
     let first = events.iter().map(|e| bar_of(e.offset)).min().unwrap_or(0);
-    let mut bars = Vec::new();
+    let span = last.saturating_sub(first).saturating_add(1);
+    if span > crate::improvise::MAX_BARS as i64 {
+        return Err(CorpusError::TooManyBars { bars: span, max: crate::improvise::MAX_BARS });
+    }
+    // One pass: the events in bar order, each bar taking its run.
+    let mut order: Vec<(i64, usize)> = events.iter().enumerate().map(|(i, e)| (bar_of(e.offset), i)).collect();
+    order.sort_unstable();
+    let mut next = order.iter().peekable();
+    let mut bars = Vec::with_capacity(span as usize);
     let mut carried: Option<ChordEvent> = None;
     for bar in first..=last {
         let start = beats_per_bar * bar;
-        let mut chords: Vec<ChordEvent> = events
-            .iter()
-            .filter(|e| bar_of(e.offset) == bar)
-            .map(|e| ChordEvent { offset: e.offset - start, ..e.clone() })
-            .collect();
+        let mut chords: Vec<ChordEvent> = Vec::new();
+        while let Some(&&(b, i)) = next.peek().filter(|(b, _)| *b == bar) {
+            debug_assert_eq!(b, bar);
+            chords.push(ChordEvent { offset: events[i].offset - start, ..events[i].clone() });
+            next.next();
+        }
         if chords.first().is_none_or(|c| c.offset > Beats::from_integer(0))
             && let Some(prev) = &carried
         {

@@ -233,3 +233,31 @@ fn refusals_are_one_printable_line() {
     }
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written");
 }
+
+/// Bars from `--bars`, `--chords` and `--chords-from` are all under one limit, and
+/// a file whose chords are 268 million beats apart is refused at once instead of
+/// building its empty bars one by one.
+#[test]
+fn every_source_of_bars_has_one_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // 81 bytes: one ticks per quarter, a C triad, a delta time of 0x0FFFFFFF, another C triad.
+    let mut track = Vec::new();
+    for k in [60u8, 64, 67] {
+        track.extend_from_slice(&[0, 0x90, k, 64]);
+    }
+    track.extend_from_slice(&[1, 0x80, 60, 0, 0, 0x80, 64, 0, 0, 0x80, 67, 0]);
+    track.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0x7F, 0x90, 60, 64, 0, 0x90, 64, 64, 0, 0x90, 67, 64]);
+    track.extend_from_slice(&[1, 0x80, 60, 0, 0, 0x80, 64, 0, 0, 0x80, 67, 0, 0, 0xFF, 0x2F, 0]);
+    let mut file = b"MThd\0\0\0\x06\0\0\0\x01\0\x01MTrk".to_vec();
+    file.extend_from_slice(&(track.len() as u32).to_be_bytes());
+    file.extend_from_slice(&track);
+    std::fs::write(dir.path().join("gap.mid"), &file).unwrap();
+    let started = std::time::Instant::now();
+    let out = improv_in(dir.path(), &["generate", "--chords-from", "gap.mid", "--bars", "8"]);
+    assert!(started.elapsed().as_secs_f64() < 5.0, "took {:?}", started.elapsed());
+    assert_fails(&out, "more than the 10000 a solo may have");
+    let many = vec!["C"; 10_001].join(" | ");
+    assert_fails(&improv_in(dir.path(), &["generate", "--chords", &many]), "10001 bars");
+    assert_fails(&improv_in(dir.path(), &["generate", "--bars", "10001"]), "between 1 and 10000");
+    assert!(!dir.path().join("solo.mid").exists());
+}

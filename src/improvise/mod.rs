@@ -15,7 +15,8 @@ pub mod novelty;
 pub mod phrase;
 
 pub use changes::{
-    BEATS_PER_BAR, ChangeSource, Changes, HeldChord, LoopedChanges, REFERENCE_MIDI, Sounding, reference_changes,
+    BEATS_PER_BAR, ChangeSource, Changes, HeldChord, LoopedChanges, MAX_BARS, REFERENCE_MIDI, Sounding,
+    reference_changes,
 };
 pub use novelty::{MAX_COPY, NoveltyIndex};
 

@@ -7,7 +7,7 @@ use improv::generate::{
     generate_traced, reference_changes,
 };
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
-use improv::improvise::{Drawn, Guidance, Outcome, Style};
+use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Style};
 use improv::model::Sampling;
 use improv::render::{
     DEFAULT_PEAK_DBFS, Level, MIN_PEAK_DBFS, TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav,
@@ -132,8 +132,8 @@ fn check(args: &Args) -> Result<(), String> {
     if !(args.temperature.is_finite() && (0.0..=10.0).contains(&args.temperature)) {
         return Err(format!("--temperature {} is not between 0 and 10", args.temperature));
     }
-    if args.bars.is_some_and(|b| !(1..=10_000).contains(&b)) {
-        return Err("--bars must be between 1 and 10000".into());
+    if args.bars.is_some_and(|b| !(1..=MAX_BARS).contains(&b)) {
+        return Err(format!("--bars must be between 1 and {MAX_BARS}"));
     }
     if !(args.tempo.is_finite() && (20.0..=400.0).contains(&args.tempo)) {
         return Err(format!("--tempo {} is not between 20 and 400 BPM", args.tempo));
@@ -168,6 +168,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         let (changes, label) = match (&args.chords, &args.chords_from) {
             (Some(text), _) => {
                 let bars = parse_changes(text, BEATS_PER_BAR).map_err(|e| e.to_string())?;
+                if bars.len() > MAX_BARS {
+                    return Err(format!("--chords has {} bars, more than the {MAX_BARS} a solo may have", bars.len()));
+                }
                 (changes_from_symbols(&bars), format!("{} bars of --chords", bars.len()))
             }
             (None, Some(path)) => {
