@@ -17,7 +17,7 @@ pub const REFERENCE_TOKENS: usize = 50;
 /// The reference uses chord sets 1 to ⌊19/3⌋ − 1 = 5.
 pub const REFERENCE_SETS: usize = 5;
 
-pub use crate::improvise::{BEATS_PER_BAR, Changes, MAX_TOKENS_PER_BAR, REFERENCE_MIDI, reference_changes};
+pub use crate::improvise::{BEATS_PER_BAR, Changes, REFERENCE_MIDI, reference_changes};
 
 /// A note of the solo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

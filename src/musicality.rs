@@ -192,6 +192,7 @@ impl Means {
 /// Generates and measures one solo; returns its measures and drawn tokens.
 fn solo(
     weights: &Weights,
+    training: &[Vec<usize>],
     changes: &Changes,
     guidance: Guidance,
     seed: u64,
@@ -209,8 +210,7 @@ fn solo(
     let notes: Vec<MelodyNote> =
         solo.notes.iter().map(|n| MelodyNote { start: beat(n.start), length: beat(n.length), key: n.key }).collect();
     let chords = ChordTimeline::new(solo.chords.iter().map(|c| (beat(c.start), c.keys.as_slice())));
-    let training: Vec<Vec<usize>> = weights.corpus.iter().map(|s| s.iter().map(|&t| t as usize).collect()).collect();
-    let m = measure(&notes, &chords, 0, BARS, Some((drawn.as_slice(), training.as_slice())));
+    let m = measure(&notes, &chords, 0, BARS, Some((drawn.as_slice(), training)));
     (m, drawn)
 }
 
@@ -219,19 +219,20 @@ pub fn study(weights: &Weights, guidance: Guidance, seeds: &[u64]) -> Row {
     let mut means = Means::default();
     let mut streams: Vec<Vec<Vec<usize>>> = Vec::new();
     let mut greedy = 0.0;
+    let training: Vec<Vec<usize>> = weights.corpus.iter().map(|s| s.iter().map(|&t| t as usize).collect()).collect();
     for (_, symbols) in PROGRESSIONS {
         let changes = progression(symbols);
         let mut per_seed = Vec::new();
         for &seed in seeds {
             for t in TEMPERATURES {
-                let (m, drawn) = solo(weights, &changes, guidance, seed, t);
+                let (m, drawn) = solo(weights, &training, &changes, guidance, seed, t);
                 means.add(&m);
                 if t == TEMPERATURES[0] {
                     per_seed.push(drawn);
                 }
             }
         }
-        greedy += solo(weights, &changes, guidance, 0, 0.0).0.longest_copy.unwrap_or(0) as f64;
+        greedy += solo(weights, &training, &changes, guidance, 0, 0.0).0.longest_copy.unwrap_or(0) as f64;
         streams.push(per_seed);
     }
     let mut row = means.row();

@@ -65,6 +65,13 @@ struct Scenario {
     jump: Option<(f64, f64)>,
 }
 
+impl Scenario {
+    /// Dm7 held for 8 bars at 120 BPM with a playing transport, in blocks from `blocks`.
+    fn held(sample_rate: f64, blocks: Box<dyn FnMut() -> u32 + Send>) -> Self {
+        Scenario { sample_rate, tempo: TEMPO, bars: BARS, params: vec![], blocks, transport: true, jump: None }
+    }
+}
+
 struct Run {
     events: Vec<Out>,
     stop_block: (u64, u32),
@@ -268,18 +275,7 @@ fn fixed(n: u32) -> Box<dyn FnMut() -> u32 + Send> {
 fn holds_dm7_at_three_sample_rates() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     for sr in [44_100.0, 48_000.0, 96_000.0] {
-        let r = run(
-            &path,
-            Scenario {
-                sample_rate: sr,
-                tempo: TEMPO,
-                bars: BARS,
-                params: vec![],
-                blocks: fixed(512),
-                transport: true,
-                jump: None,
-            },
-        );
+        let r = run(&path, Scenario::held(sr, fixed(512)));
         check(&r, true);
     }
 }
@@ -288,54 +284,21 @@ fn holds_dm7_at_three_sample_rates() {
 fn random_block_sizes_from_1_to_4096() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     let mut rng = rand::rngs::StdRng::seed_from_u64(17);
-    let r = run(
-        &path,
-        Scenario {
-            tempo: TEMPO,
-            bars: BARS,
-            params: vec![],
-            sample_rate: 48_000.0,
-            blocks: Box::new(move || rng.random_range(1..=4096)),
-            transport: true,
-            jump: None,
-        },
-    );
+    let r = run(&path, Scenario::held(48_000.0, Box::new(move || rng.random_range(1..=4096))));
     check(&r, true);
 }
 
 #[test]
 fn backward_loop_jump() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
-    let r = run(
-        &path,
-        Scenario {
-            sample_rate: 48_000.0,
-            tempo: TEMPO,
-            bars: BARS,
-            params: vec![],
-            blocks: fixed(480),
-            transport: true,
-            jump: Some((12.0, 4.0)),
-        },
-    );
+    let r = run(&path, Scenario { jump: Some((12.0, 4.0)), ..Scenario::held(48_000.0, fixed(480)) });
     check(&r, true);
 }
 
 #[test]
 fn no_transport_is_silence() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
-    let r = run(
-        &path,
-        Scenario {
-            sample_rate: 48_000.0,
-            tempo: TEMPO,
-            bars: BARS,
-            params: vec![],
-            blocks: fixed(512),
-            transport: false,
-            jump: None,
-        },
-    );
+    let r = run(&path, Scenario { transport: false, ..Scenario::held(48_000.0, fixed(512)) });
     check(&r, false);
 }
 
@@ -388,15 +351,7 @@ fn alloc_check_child() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     let r = run(
         &path,
-        Scenario {
-            tempo: TEMPO,
-            bars: BARS,
-            params: vec![],
-            sample_rate: 48_000.0,
-            blocks: Box::new(move || rng.random_range(1..=2048)),
-            transport: true,
-            jump: Some((12.0, 4.0)),
-        },
+        Scenario { jump: Some((12.0, 4.0)), ..Scenario::held(48_000.0, Box::new(move || rng.random_range(1..=2048))) },
     );
     check(&r, true);
 }

@@ -150,16 +150,6 @@ impl LiveModel {
     pub fn n_values(&self) -> usize {
         self.tokens.len()
     }
-
-    /// The parsed token at an index.
-    pub fn token(&self, index: usize) -> &Token {
-        &self.tokens[index]
-    }
-
-    /// True if the weights carry their training tokens (so copying can be checked).
-    pub fn knows_training(&self) -> bool {
-        !self.novelty.is_empty()
-    }
 }
 
 /// What became of a drawn token.
@@ -246,6 +236,12 @@ struct PitchContext {
     harmony: f32,
     /// The interval a restated cell asks for.
     motif_interval: Option<i32>,
+}
+
+/// The next chord when a note from `at` lasting `len` (twelfths) ends on a known
+/// change or within an eighth after it: the note that approaches that change.
+fn approaching(at: i64, len: i64, change: Option<(i64, Harmony)>) -> Option<Harmony> {
+    change.filter(|&(c, _)| at + len >= c && at + len - c < TICKS_PER_BEAT / 2).map(|(_, h)| h)
 }
 
 /// How much guidance likes a pitch here (0 = never).
@@ -467,24 +463,15 @@ impl Improviser {
         self.line.phase = Some(phase);
     }
 
-    fn pitch_context(
-        &self,
-        pos: Beats,
-        sounding: &Sounding,
-        next_change: Option<(Beats, Harmony)>,
-        len: Option<Beats>,
-        style: &Style,
-    ) -> PitchContext {
+    /// The context every candidate pitch is weighed in here (the approach to the
+    /// next change depends on the token's length and is set by the caller).
+    fn pitch_context(&self, pos: Beats, sounding: &Sounding, style: &Style) -> PitchContext {
         let g = &style.guidance;
         let half = Ratio::new(1, 2);
         let landing = sounding
             .since
             .filter(|&s| pos >= s && pos - s < half && self.line.landed != Some(s))
             .map(|_| sounding.harmony);
-        let approaching = match (next_change, len) {
-            (Some((at, h)), Some(len)) if pos + len >= at && pos + len - at < half => Some(h),
-            _ => None,
-        };
         PitchContext {
             prev: self.decoder.prev().map(Pitch::ps),
             register: self.decoder.register(),
@@ -492,7 +479,7 @@ impl Improviser {
             repeats: self.line.repeats,
             last_interval: self.line.last_interval,
             landing,
-            approaching,
+            approaching: None,
             harmony: g.harmony,
             motif_interval: None,
         }
@@ -574,7 +561,7 @@ impl Improviser {
         let silence_before = self.line.last_note_end.map_or(0, |e| (p - tk(e)).max(0));
         let change = next_change.map(|(at, h)| (tk(at), h));
         let landing_since = sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
-        let mut cx = self.pitch_context(pos, sounding, None, None, style);
+        let mut cx = self.pitch_context(pos, sounding, style);
         let mut keys = [0i32; MAX_KEYS];
         for i in 0..n {
             let token = &self.live.tokens[i];
@@ -626,10 +613,7 @@ impl Improviser {
                 w *= 1.0 - 0.8 * g.harmony;
             }
             if w > 0.0 && !rest {
-                cx.approaching = match (change, len_t) {
-                    (Some((at, h)), Some(l)) if p + l >= at && p + l - at < half => Some(h),
-                    _ => None,
-                };
+                cx.approaching = len_t.and_then(|l| approaching(p, l, change));
                 let count = self.candidate_keys(i, &sounding.harmony, &mut keys);
                 w *= match count {
                     0 => cx.prev.map_or(1.0, |k| pitch_weight(k, &cx)),
@@ -687,7 +671,10 @@ impl Improviser {
         let Some(plan) = self.decoder.plan(token, &sounding.harmony) else {
             return Drawn { token: next, at: pos, outcome: Outcome::Skipped, motif };
         };
-        let mut cx = self.pitch_context(pos, sounding, next_change, Some(plan.duration), style);
+        let mut cx = self.pitch_context(pos, sounding, style);
+        if let (Some(at), Some(len)) = (ticks(pos), ticks(plan.duration)) {
+            cx.approaching = approaching(at, len, next_change.and_then(|(c, h)| Some((ticks(c)?, h))));
+        }
         cx.motif_interval = motif_interval;
         let pitch = plan.candidates().map(|cands| {
             // A restated cell keeps its interval where the chord allows it.
