@@ -4,12 +4,14 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use improv::generate::{GenerateOptions, generate, reference_changes};
 use improv::improvise::{Guidance, Style};
+use improv::model::Precision;
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
     let weights = improv::default_weights().unwrap();
     let changes = reference_changes();
-    let options = GenerateOptions { bars: 64, tempo: 130.0, style: Style::default(), seed: 7 };
+    let options =
+        GenerateOptions { bars: 64, tempo: 130.0, style: Style::default(), seed: 7, precision: Precision::LIVE };
     c.bench_function("generate/64-bars", |b| b.iter(|| generate(&weights, &changes, black_box(&options)).to_midi()));
     let plain = GenerateOptions { style: Style { guidance: Guidance::PLAIN, ..Style::default() }, ..options };
     c.bench_function("generate/64-bars-plain", |b| {

@@ -5,7 +5,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use improv::corpus::{Corpus, CorpusOptions};
 use improv::dataset::Windows;
 use improv::grammar::Vocabulary;
-use improv::model::{Isa, Model, Params, Sampling, TrainConfig, train};
+use improv::model::{Isa, Model, Params, Precision, Sampling, TrainConfig, train};
 use ndarray::{Array1, s};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -71,11 +71,21 @@ fn naive_step(
 fn inference(c: &mut Criterion) {
     let weights = improv::default_weights().unwrap();
     let model = Model::new(&weights.params);
-    let avx2 = Model::with_isa(&weights.params, Isa::Avx2);
-    let portable = Model::with_isa(&weights.params, Isa::Portable);
     let mut g = c.benchmark_group("infer");
     let sampling = Sampling { temperature: 1.0, top_k: 0 };
-    for (name, m) in [("step", &model), ("step-avx2", &avx2), ("step-portable", &portable)] {
+    // `infer/step/<precision>-<isa>`: every instruction set this CPU has, f32 and f16
+    // side by side (a step and a draw at temperature 1).
+    let mut variants = Vec::new();
+    for isa in [Isa::Avx512, Isa::Avx2, Isa::Portable].into_iter().filter(|i| i.is_supported()) {
+        for precision in [Precision::F32, Precision::F16] {
+            let m = Model::with(&weights.params, isa, precision);
+            if m.precision() != precision {
+                continue; // f16 needs F16C: the portable path keeps f32
+            }
+            variants.push((format!("step/{:?}-{:?}", m.precision(), m.isa()).to_lowercase(), m));
+        }
+    }
+    for (name, m) in &variants {
         let mut state = m.zero_state();
         let mut rng = SmallRng::seed_from_u64(1);
         let mut prev = None;
@@ -107,8 +117,8 @@ fn inference(c: &mut Criterion) {
     g.finish();
 }
 
-/// The memory floor: one FMA pass over as many bytes as a step's weights (86 KB),
-/// in the same panel pattern, with nothing else. A step cannot beat this.
+/// The memory floor: one FMA pass over as many bytes as a step's f32 weights
+/// (86 KB), in the same panel pattern, with nothing else. An f32 step cannot beat this.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn stream_floor(buf: &[f32], x: f32) -> f32 {
@@ -121,12 +131,48 @@ fn stream_floor(buf: &[f32], x: f32) -> f32 {
     acc.iter().sum()
 }
 
+/// The same floor for f16 weights (43 KB): each row of 64 halves loaded, widened
+/// (F16C) and multiplied-added into 8 × 8 f32 sums.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn stream_floor_f16(buf: &[u16], x: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let xb = _mm256_set1_ps(x);
+    let mut acc = [_mm256_setzero_ps(); 8];
+    for row in buf.chunks_exact(64) {
+        for (v, a) in acc.iter_mut().enumerate() {
+            // SAFETY: each row holds 64 halves.
+            let h = unsafe { _mm_loadu_si128(row.as_ptr().add(8 * v).cast()) };
+            *a = _mm256_fmadd_ps(xb, _mm256_cvtph_ps(h), *a);
+        }
+    }
+    let mut out = [0.0f32; 64];
+    for (v, a) in acc.iter().enumerate() {
+        // SAFETY: `out` holds 8 × 8 floats.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(8 * v), *a) };
+    }
+    out.iter().sum()
+}
+
 fn floor(c: &mut Criterion) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        let buf = vec![0.5f32; (64 * 256 + 64 * 90) / 64 * 64];
-        // SAFETY: the CPU has AVX2 and FMA (checked above).
-        c.bench_function("infer/weights-stream-floor", |b| b.iter(|| unsafe { stream_floor(black_box(&buf), 1.0001) }));
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let values = (64 * 256 + 64 * 90) / 64 * 64;
+        if has!("avx2") && has!("fma") {
+            let buf = vec![0.5f32; values];
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            c.bench_function("infer/weights-stream-floor/f32-86KB", |b| {
+                b.iter(|| unsafe { stream_floor(black_box(&buf), 1.0001) })
+            });
+        }
+        if has!("avx2") && has!("fma") && has!("f16c") {
+            let buf = vec![0x3800u16; values]; // 0.5 as a half
+            // SAFETY: the CPU has AVX2, FMA and F16C (checked above).
+            c.bench_function("infer/weights-stream-floor/f16-43KB", |b| {
+                b.iter(|| unsafe { stream_floor_f16(black_box(&buf), 1.0001) })
+            });
+        }
     }
 }
 

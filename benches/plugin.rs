@@ -1,9 +1,11 @@
 //! `plugin/process-512`: one 512-sample block at 48 kHz that crosses a beat
 //! boundary, so it includes the model steps that fill the next beat (target: under
-//! 1 % of the block's 10.7 ms, about 107 µs).
+//! 1 % of the block's 10.7 ms, about 107 µs); guided and plain with the live f16
+//! step, and guided with the f32 step (`-f32`).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use improv::improvise::Guidance;
+use improv::model::Precision;
 use improv::plugin::engine::{Engine, LiveModel, NoteMsg, Settings, TransportInfo};
 use std::hint::black_box;
 
@@ -12,11 +14,13 @@ const BLOCK: u32 = 512;
 
 fn bench(c: &mut Criterion) {
     for (name, guidance) in [("", Guidance::DEFAULT), ("-plain", Guidance::PLAIN)] {
-        bench_with(c, name, Settings { guidance, ..Settings::default() });
+        bench_with(c, name, Settings { guidance, ..Settings::default() }, Precision::LIVE);
     }
+    // The f32 step beside the live f16 one, with the default guidance.
+    bench_with(c, "-f32", Settings::default(), Precision::F32);
 }
 
-fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings) {
+fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings, precision: Precision) {
     let weights = improv::default_weights().unwrap();
     let spb = SR as f64 * 60.0 / 120.0;
     let dm7: Vec<NoteMsg> =
@@ -26,7 +30,7 @@ fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings) {
     const BOUNDARY_BLOCK: u32 = 421;
     const { assert!(BOUNDARY_BLOCK * BLOCK < 216_000 && 216_000 < (BOUNDARY_BLOCK + 1) * BLOCK) };
     let warmed = || {
-        let mut e = Engine::new(Box::new(LiveModel::new(&weights, "bench".into())));
+        let mut e = Engine::new(Box::new(LiveModel::with_precision(&weights, "bench".into(), precision)));
         for k in 0..BOUNDARY_BLOCK {
             let pos = (k * BLOCK) as f64 / spb;
             let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(pos) };

@@ -2,6 +2,7 @@
 //! (default 20 seeds; `scripts/musicality.sh` writes the file).
 
 use improv::improvise::Guidance;
+use improv::model::Precision;
 use improv::musicality::{corpus_row, missed, report, study};
 
 fn main() {
@@ -9,8 +10,8 @@ fn main() {
     let weights = improv::default_weights().expect("embedded weights");
     let seeds: Vec<u64> = (1..=seeds).collect();
     let corpus = corpus_row();
-    let plain = study(&weights, Guidance::PLAIN, &seeds);
-    let guided = study(&weights, Guidance::DEFAULT, &seeds);
+    let plain = study(&weights, Guidance::PLAIN, &seeds, Precision::LIVE);
+    let guided = study(&weights, Guidance::DEFAULT, &seeds, Precision::LIVE);
     print!("{}", report(&corpus, &plain, &guided, seeds.len()));
     for m in missed(&guided) {
         eprintln!("missed: {m}");

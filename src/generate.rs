@@ -3,7 +3,7 @@
 use crate::grammar::{DecodeOptions, Harmony, NoteType, PythonRandom, classify_pc, decode_reference};
 use crate::improvise::{Drawn, Improviser, LiveModel, LoopedChanges, Outcome, Style};
 use crate::midi::{Conductor, NoteOut, TrackOut, write_smf};
-use crate::model::{Model, Sampling, Weights};
+use crate::model::{Model, Precision, Sampling, Weights};
 use crate::score::{Beats, ChordEvent};
 use crate::theory::symbol::name_chords_in_key;
 use num_rational::Ratio;
@@ -123,6 +123,9 @@ pub struct GenerateOptions {
     pub style: Style,
     /// Seed of sampling, decoding and guidance.
     pub seed: u64,
+    /// The model step's weights: f16 live (the default), f32 for Keras parity and
+    /// the first version's output byte for byte.
+    pub precision: Precision,
 }
 
 /// The changes of a MIDI file's chord track (see [`crate::corpus::chord_bars`]).
@@ -192,7 +195,7 @@ pub fn generate_traced(
     options: &GenerateOptions,
     trace: &mut impl FnMut(&Drawn),
 ) -> Solo {
-    let live = Box::new(LiveModel::new(weights, String::new()));
+    let live = Box::new(LiveModel::with_precision(weights, String::new(), options.precision));
     let mut improviser = Improviser::new(live, options.seed);
     let bars = if changes.is_empty() { 0 } else { options.bars };
     let source = LoopedChanges::new(changes);

@@ -6,7 +6,7 @@ use crate::corpus::CorpusOptions;
 use crate::evaluate::{ChordTimeline, Measures, MelodyNote, measure, subject_from_midi};
 use crate::generate::{Changes, GenerateOptions, changes_from_symbols, generate_traced, reference_changes};
 use crate::improvise::{Guidance, REFERENCE_MIDI, Style};
-use crate::model::{Sampling, Weights};
+use crate::model::{Precision, Sampling, Weights};
 
 /// The six progressions of the study: name and changes (`None`: the reference's).
 pub const PROGRESSIONS: [(&str, Option<&str>); 6] = [
@@ -197,8 +197,10 @@ fn solo(
     guidance: Guidance,
     seed: u64,
     temperature: f32,
+    precision: Precision,
 ) -> (Measures, Vec<usize>) {
     let options = GenerateOptions {
+        precision,
         bars: BARS,
         tempo: 130.0,
         style: Style { sampling: Sampling { temperature, top_k: 16 }, guidance, ..Style::default() },
@@ -215,7 +217,7 @@ fn solo(
 }
 
 /// Measures a set of solos: every seed at both temperatures over every progression.
-pub fn study(weights: &Weights, guidance: Guidance, seeds: &[u64]) -> Row {
+pub fn study(weights: &Weights, guidance: Guidance, seeds: &[u64], precision: Precision) -> Row {
     let mut means = Means::default();
     let mut streams: Vec<Vec<Vec<usize>>> = Vec::new();
     let mut greedy = 0.0;
@@ -225,14 +227,14 @@ pub fn study(weights: &Weights, guidance: Guidance, seeds: &[u64]) -> Row {
         let mut per_seed = Vec::new();
         for &seed in seeds {
             for t in TEMPERATURES {
-                let (m, drawn) = solo(weights, &training, &changes, guidance, seed, t);
+                let (m, drawn) = solo(weights, &training, &changes, guidance, seed, t, precision);
                 means.add(&m);
                 if t == TEMPERATURES[0] {
                     per_seed.push(drawn);
                 }
             }
         }
-        greedy += solo(weights, &training, &changes, guidance, 0, 0.0).0.longest_copy.unwrap_or(0) as f64;
+        greedy += solo(weights, &training, &changes, guidance, 0, 0.0, precision).0.longest_copy.unwrap_or(0) as f64;
         streams.push(per_seed);
     }
     let mut row = means.row();

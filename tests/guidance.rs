@@ -4,7 +4,7 @@
 
 use improv::generate::{GenerateOptions, changes_from_symbols, generate, reference_changes};
 use improv::improvise::{Guidance, Style};
-use improv::model::Sampling;
+use improv::model::{Precision, Sampling};
 use improv::theory::symbol::parse_changes;
 use proptest::prelude::*;
 
@@ -30,11 +30,13 @@ fn plain_is_the_first_versions_output_byte_for_byte() {
             guidance: Guidance::PLAIN,
             ..Style::default()
         };
-        let reference = GenerateOptions { bars: 8, tempo: 130.0, style: plain(0.9, 16), seed };
+        let reference =
+            GenerateOptions { bars: 8, tempo: 130.0, style: plain(0.9, 16), seed, precision: Precision::F32 };
         let got = generate(&weights, &reference_changes(), &reference).to_midi();
         assert_eq!(got, std::fs::read(dir.join(format!("s{seed}_ref.mid"))).unwrap(), "seed {seed}, reference");
         for (name, symbols) in others {
-            let options = GenerateOptions { bars: 16, tempo: 130.0, style: plain(1.1, 24), seed };
+            let options =
+                GenerateOptions { bars: 16, tempo: 130.0, style: plain(1.1, 24), seed, precision: Precision::F32 };
             let got = generate(&weights, &changes(symbols), &options).to_midi();
             assert_eq!(got, std::fs::read(dir.join(format!("s{seed}_{name}.mid"))).unwrap(), "seed {seed}, {name}");
             checked += 1;
@@ -72,7 +74,7 @@ proptest! {
         let weights = improv::default_weights().unwrap();
         let guidance = Guidance { enabled: true, time: true, harmony, space, motif, novelty, line };
         let style = Style { sampling: Sampling { temperature, top_k }, low, high: low + span, guidance };
-        let options = GenerateOptions { bars: 8, tempo: 130.0, style, seed };
+        let options = GenerateOptions { bars: 8, tempo: 130.0, style, seed, precision: Precision::LIVE };
         let solo = generate(&weights, &changes(PROGRESSIONS[which]), &options);
         let mut last_end = improv::score::Beats::from_integer(0);
         for n in &solo.notes {
@@ -100,11 +102,11 @@ proptest! {
 #[test]
 fn default_guidance_meets_the_musicality_targets() {
     let weights = improv::default_weights().unwrap();
-    let row = improv::musicality::study(&weights, Guidance::DEFAULT, &[1, 2, 3]);
+    let row = improv::musicality::study(&weights, Guidance::DEFAULT, &[1, 2, 3], Precision::LIVE);
     let missed = improv::musicality::missed(&row);
     assert!(missed.is_empty(), "missed targets: {missed:#?}");
     // The unguided model misses them, so the test can fail.
-    let plain = improv::musicality::study(&weights, Guidance::PLAIN, &[1]);
+    let plain = improv::musicality::study(&weights, Guidance::PLAIN, &[1], Precision::LIVE);
     assert!(improv::musicality::missed(&plain).len() >= 5);
 }
 
@@ -114,7 +116,8 @@ fn default_guidance_meets_the_musicality_targets() {
 fn classification_does_not_depend_on_key_or_spelling() {
     use improv::grammar::{Harmony, classify_pc};
     let weights = improv::default_weights().unwrap();
-    let options = GenerateOptions { bars: 8, tempo: 130.0, style: Style::default(), seed: 5 };
+    let options =
+        GenerateOptions { bars: 8, tempo: 130.0, style: Style::default(), seed: 5, precision: Precision::LIVE };
     let solo = generate(&weights, &changes("Dm7 | G7 | Cmaj7 | Cmaj7"), &options);
     let kinds = |t: u8| -> Vec<_> {
         solo.notes

@@ -23,7 +23,7 @@ pub use novelty::{MAX_COPY, NoveltyIndex};
 use crate::grammar::{
     DecodeOptions, Decoder, FREE_WINDOW, Harmony, NoteType, RngChooser, Token, classify_pc, fits_type, musical_length,
 };
-use crate::model::{Model, Sampling, State, Weights};
+use crate::model::{Model, Precision, Sampling, State, Weights};
 use crate::score::Beats;
 use crate::theory::Pitch;
 use grid::{BeatGrid, TICKS_PER_BEAT, ticks};
@@ -124,9 +124,14 @@ pub struct LiveModel {
 }
 
 impl LiveModel {
-    /// Prepares weights for improvising (allocates).
+    /// Prepares weights for improvising with the live precision (f16; allocates).
     pub fn new(weights: &Weights, source: String) -> Self {
-        let model = Model::new(&weights.params);
+        Self::with_precision(weights, source, Precision::LIVE)
+    }
+
+    /// Prepares weights for improvising with a given step precision (allocates).
+    pub fn with_precision(weights: &Weights, source: String, precision: Precision) -> Self {
+        let model = Model::with_precision(&weights.params, precision);
         let state = model.zero_state();
         let tokens: Vec<Token> =
             weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();
@@ -149,6 +154,11 @@ impl LiveModel {
     /// The vocabulary size.
     pub fn n_values(&self) -> usize {
         self.tokens.len()
+    }
+
+    /// How the model's weights are stored for the step.
+    pub fn precision(&self) -> Precision {
+        self.model.precision()
     }
 }
 

@@ -13,7 +13,7 @@ pub use adam::Adam;
 pub use file::{TrainingInfo, Weights, WeightsError};
 pub use graph::{ZeroTargets, loss_and_grad};
 pub use params::Params;
-pub use stream::{Isa, Model, Sampling, State};
+pub use stream::{Isa, Model, Precision, Sampling, State};
 pub use trainer::{TrainConfig, train};
 
 /// LSTM units of the reference model (`LSTM(n_a=64)`).

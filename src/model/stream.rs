@@ -3,13 +3,33 @@
 //! thread run.
 //!
 //! The step is bound by multiply-adds (64 × 256 recurrent, 64 × 90 dense) and
-//! by streaming ~90 KB of weights: the weights are laid out as column panels that
-//! keep the sums in registers, and the code is compiled three times — AVX-512,
-//! AVX2 + FMA, and portable — with the best one the CPU has picked at run time.
+//! by streaming the weights: they are laid out as column panels that keep the sums
+//! in registers, and the code is compiled three times — AVX-512, AVX2 + FMA, and
+//! portable — with the best one the CPU has picked at run time. The weights are
+//! stored as f32 (86 KB, Keras parity) or as f16 (43 KB, close enough to fit a
+//! core's L1; converted in registers, summed in f32): see [`Precision`].
 
 use super::fastmath;
 use super::params::{GATES, Params};
+use half::f16;
 use rand::Rng;
+
+/// How a model stores the recurrent and dense weights a step streams through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// IEEE single: within 1e-5 of Keras — training, the reference flow and
+    /// every parity test use it.
+    F32,
+    /// IEEE half, widened in registers and summed in f32: half the bytes per step,
+    /// probabilities within 1e-3 of Keras — the live default (plugin and `generate`).
+    /// Needs AVX2 or AVX-512 with F16C; elsewhere a model asked for it keeps f32.
+    F16,
+}
+
+impl Precision {
+    /// The precision live generation uses unless told otherwise.
+    pub const LIVE: Precision = Precision::F16;
+}
 
 /// The instruction set a model steps with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +40,18 @@ pub enum Isa {
     Avx2,
     /// AVX-512 (F, VL, DQ, BW) with fused multiply-add.
     Avx512,
+}
+
+/// True if the CPU converts halves in hardware (F16C).
+fn has_f16c() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("f16c")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 impl Isa {
@@ -73,14 +105,20 @@ pub struct Model {
     gates_width: usize,
     /// n padded to panels.
     out_width: usize,
-    /// (n + 1) rows of `gates_width`: kernel row + bias; row n = bias.
+    /// (n + 1) rows of `gates_width`: kernel row + bias; row n = bias. Always f32:
+    /// a step reads one row of it.
     kernel_bias: Vec<f32>,
-    /// Panels of the recurrent kernel.
-    recurrent: Vec<f32>,
-    /// Panels of the dense kernel.
-    dense: Vec<f32>,
+    /// Panels of the recurrent and dense kernels.
+    panels: Panels,
     /// Dense bias padded to `out_width`.
     dense_bias: Vec<f32>,
+}
+
+/// The recurrent and dense kernels as column panels, in one precision.
+#[derive(Debug, Clone)]
+enum Panels {
+    F32 { recurrent: Vec<f32>, dense: Vec<f32> },
+    F16 { recurrent: Vec<f16>, dense: Vec<f16> },
 }
 
 /// Columns after padding to panels of `p`: whole panels, then a tail of p/4, p/2,
@@ -111,9 +149,9 @@ fn panel_width(start: usize, width: usize, p: usize) -> usize {
 
 /// Stores a (rows × cols) row-major matrix as zero-padded column panels: for each
 /// panel, its columns of row 0, then of row 1, …
-fn panels(rows: usize, cols: usize, p: usize, at: impl Fn(usize, usize) -> f32) -> Vec<f32> {
+fn panels<T: Copy + Default>(rows: usize, cols: usize, p: usize, at: impl Fn(usize, usize) -> T) -> Vec<T> {
     let width = padded(cols, p);
-    let mut out = vec![0.0; rows * width];
+    let mut out = vec![T::default(); rows * width];
     let mut start = 0;
     while start < width {
         let w = panel_width(start, width, p);
@@ -182,6 +220,8 @@ pub struct State {
     probs: Vec<f32>,
     order: Vec<u16>,
     weights: Vec<f32>,
+    /// The model's instruction set, which the draws are compiled for too.
+    isa: Isa,
 }
 
 impl State {
@@ -221,36 +261,48 @@ impl Sampling {
     pub const GREEDY: Sampling = Sampling { temperature: 0.0, top_k: 0 };
 }
 
+/// A step with `matvec(x, panels, out)` (`out += x · panels`) as its products;
+/// `FUSED` (FMA code only) updates the cell with [`fastmath::lstm_unit_fma`] and the
+/// softmax with [`fastmath::exp_fma`] instead of the f32 path's exact sequence.
 #[inline(always)]
-fn step_body<const FMA: bool, const P: usize, const H: usize, const Q: usize>(
+fn step_body<const FUSED: bool, W>(
     m: &Model,
     s: &mut State,
     input: Option<usize>,
+    (recurrent, dense): (&[W], &[W]),
+    matvec: impl Fn(&[f32], &[W], &mut [f32]),
 ) {
     let (n, h, width) = (m.n, m.h, m.gates_width);
     let row = input.filter(|&i| i < n).unwrap_or(n);
     let z = &mut s.z[..width];
     z.copy_from_slice(&m.kernel_bias[row * width..(row + 1) * width]);
-    panel_matvec::<FMA, P, H, Q>(&s.a, &m.recurrent, z);
+    matvec(&s.a, recurrent, z);
     let (zi, zf, zg, zo) = (&z[..h], &z[h..2 * h], &z[2 * h..3 * h], &z[3 * h..4 * h]);
     let (c, a) = (&mut s.c[..h], &mut s.a[..h]);
-    for j in 0..h {
-        let cell = fastmath::sigmoid(zf[j]) * c[j] + fastmath::sigmoid(zi[j]) * fastmath::tanh(zg[j]);
-        c[j] = cell;
-        a[j] = fastmath::sigmoid(zo[j]) * fastmath::tanh(cell);
+    if FUSED {
+        for j in 0..h {
+            (c[j], a[j]) = fastmath::lstm_unit_fma(zi[j], zf[j], zg[j], zo[j], c[j]);
+        }
+    } else {
+        for j in 0..h {
+            let cell = fastmath::sigmoid(zf[j]) * c[j] + fastmath::sigmoid(zi[j]) * fastmath::tanh(zg[j]);
+            c[j] = cell;
+            a[j] = fastmath::sigmoid(zo[j]) * fastmath::tanh(cell);
+        }
     }
     let logits = &mut s.logits[..m.out_width];
     logits.copy_from_slice(&m.dense_bias);
-    panel_matvec::<FMA, P, H, Q>(&s.a, &m.dense, logits);
-    softmax(&logits[..n], 1.0, &mut s.probs[..n]);
+    matvec(&s.a, dense, logits);
+    softmax::<FUSED>(&logits[..n], 1.0, &mut s.probs[..n]);
 }
 
-/// `out = softmax(logits / temperature)`, with the fast exp.
+/// `out = softmax(logits / temperature)`, with the fast exp (fused if `FUSED`).
 #[inline(always)]
-fn softmax(logits: &[f32], inv_temperature: f32, out: &mut [f32]) {
+fn softmax<const FUSED: bool>(logits: &[f32], inv_temperature: f32, out: &mut [f32]) {
     let max = fastmath::max(logits);
     for (o, &l) in out.iter_mut().zip(logits) {
-        *o = fastmath::exp((l - max) * inv_temperature);
+        let x = (l - max) * inv_temperature;
+        *o = if FUSED { fastmath::exp_fma(x) } else { fastmath::exp(x) };
     }
     let inv = 1.0 / fastmath::sum(out);
     for o in out.iter_mut() {
@@ -260,26 +312,145 @@ fn softmax(logits: &[f32], inv_temperature: f32, out: &mut [f32]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
-fn step_avx512(m: &Model, s: &mut State, input: Option<usize>) {
-    step_body::<true, 128, 64, 32>(m, s, input)
+fn step_avx512(m: &Model, s: &mut State, input: Option<usize>, w: (&[f32], &[f32])) {
+    // A closure, not the fn item: it inherits this function's target features, so
+    // `mul_add` compiles to FMA instead of a call to the software `fmaf` (measured:
+    // 95 µs a step with the fn item).
+    #[allow(clippy::redundant_closure)]
+    step_body::<false, _>(m, s, input, w, |x, p, o| panel_matvec::<true, 128, 64, 32>(x, p, o))
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn step_avx2(m: &Model, s: &mut State, input: Option<usize>) {
-    step_body::<true, 64, 32, 16>(m, s, input)
+fn step_avx2(m: &Model, s: &mut State, input: Option<usize>, w: (&[f32], &[f32])) {
+    // A closure for its target features, as in `step_avx512`.
+    #[allow(clippy::redundant_closure)]
+    step_body::<false, _>(m, s, input, w, |x, p, o| panel_matvec::<true, 64, 32, 16>(x, p, o))
+}
+
+/// Half-precision panels with x86 intrinsics: a panel of `V` vectors of `$lanes`
+/// accumulators stays in registers; each row's halves are loaded, widened with one
+/// conversion per vector and multiplied-added in f32.
+#[cfg(target_arch = "x86_64")]
+macro_rules! f16_panels {
+    ($matvec:ident, $panel:ident, $features:literal, $lanes:literal, $vec:ty, $half:ty,
+     $zero:ident, $load:ident, $store:ident, $splat:ident, $fmadd:ident, $widen:ident, $load_half:ident) => {
+        #[target_feature(enable = $features)]
+        fn $panel<const V: usize>(x: &[f32], block: &[f16], out: &mut [f32]) {
+            use std::arch::x86_64::*;
+            let w = $lanes * V;
+            assert!(out.len() == w && block.len() == x.len() * w);
+            let mut acc: [$vec; V] = [$zero(); V];
+            for (v, a) in acc.iter_mut().enumerate() {
+                // SAFETY: `out` holds V · lanes values (asserted above).
+                *a = unsafe { $load(out.as_ptr().add($lanes * v)) };
+            }
+            for (&xk, row) in x.iter().zip(block.chunks_exact(w)) {
+                let xb = $splat(xk);
+                for (v, a) in acc.iter_mut().enumerate() {
+                    // SAFETY: `row` holds V · lanes halves (chunks of w).
+                    let halves = unsafe { $load_half(row.as_ptr().add($lanes * v).cast::<$half>()) };
+                    *a = $fmadd(xb, $widen(halves), *a);
+                }
+            }
+            for (v, a) in acc.iter().enumerate() {
+                // SAFETY: as for the loads.
+                unsafe { $store(out.as_mut_ptr().add($lanes * v), *a) };
+            }
+        }
+
+        /// `out += x · m` over half-precision panels of 8, 4 or 2 vectors.
+        #[target_feature(enable = $features)]
+        fn $matvec(x: &[f32], m: &[f16], out: &mut [f32]) {
+            let p = 8 * $lanes;
+            let rows = x.len();
+            let width = out.len();
+            let mut start = 0;
+            while start < width {
+                let w = panel_width(start, width, p);
+                let (block, dst) = (&m[rows * start..rows * (start + w)], &mut out[start..start + w]);
+                match w / $lanes {
+                    8 => $panel::<8>(x, block, dst),
+                    4 => $panel::<4>(x, block, dst),
+                    _ => $panel::<2>(x, block, dst),
+                }
+                start += w;
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+f16_panels!(
+    matvec16_avx2,
+    panel16_avx2,
+    "avx2,fma,f16c",
+    8,
+    __m256,
+    __m128i,
+    _mm256_setzero_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_set1_ps,
+    _mm256_fmadd_ps,
+    _mm256_cvtph_ps,
+    _mm_loadu_si128
+);
+
+#[cfg(target_arch = "x86_64")]
+f16_panels!(
+    matvec16_avx512,
+    panel16_avx512,
+    "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,f16c",
+    16,
+    __m512,
+    __m256i,
+    _mm512_setzero_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_set1_ps,
+    _mm512_fmadd_ps,
+    _mm512_cvtph_ps,
+    _mm256_loadu_si256
+);
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,f16c")]
+fn step16_avx512(m: &Model, s: &mut State, input: Option<usize>, w: (&[f16], &[f16])) {
+    step_body::<true, _>(m, s, input, w, |x, p, o| matvec16_avx512(x, p, o))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+fn step16_avx2(m: &Model, s: &mut State, input: Option<usize>, w: (&[f16], &[f16])) {
+    step_body::<true, _>(m, s, input, w, |x, p, o| matvec16_avx2(x, p, o))
 }
 
 impl Model {
-    /// Lays out trained parameters for the best instruction set of this CPU.
+    /// Lays out trained parameters in f32 for the best instruction set of this CPU.
     pub fn new(p: &Params<f32>) -> Self {
         Self::with_isa(p, Isa::detect())
     }
 
-    /// Lays out trained parameters for a given instruction set (falling back to
-    /// portable code if the CPU lacks it).
+    /// Lays out trained parameters in f32 for a given instruction set (falling back
+    /// to portable code if the CPU lacks it).
     pub fn with_isa(p: &Params<f32>, isa: Isa) -> Self {
+        Self::with(p, isa, Precision::F32)
+    }
+
+    /// Lays out trained parameters in a precision for the best instruction set.
+    pub fn with_precision(p: &Params<f32>, precision: Precision) -> Self {
+        Self::with(p, Isa::detect(), precision)
+    }
+
+    /// Lays out trained parameters for an instruction set (portable if the CPU lacks
+    /// it) in a precision (f16 rounds each weight to the nearest half; see
+    /// [`Precision::F16`] for when it falls back to f32).
+    pub fn with(p: &Params<f32>, isa: Isa, precision: Precision) -> Self {
         let isa = if isa.is_supported() { isa } else { Isa::Portable };
+        // Halves are widened in hardware (F16C) or not at all: without it a software
+        // conversion would cost more than the bytes it saves, so the model keeps f32.
+        let precision = if isa != Isa::Portable && has_f16c() { precision } else { Precision::F32 };
         let (n, h) = (p.n_values(), p.hidden());
         let panel = isa.panel();
         let (gates_width, out_width) = (padded(GATES * h, panel), padded(n, panel));
@@ -292,16 +463,23 @@ impl Model {
         }
         let mut dense_bias = vec![0.0; out_width];
         dense_bias[..n].copy_from_slice(p.dense_bias.as_slice().expect("standard layout"));
-        Self {
-            n,
-            h,
-            isa,
-            gates_width,
-            out_width,
-            kernel_bias,
-            recurrent: panels(h, GATES * h, panel, |k, j| p.recurrent[[k, j]]),
-            dense: panels(h, n, panel, |k, j| p.dense[[k, j]]),
-            dense_bias,
+        let recurrent = panels(h, GATES * h, panel, |k, j| p.recurrent[[k, j]]);
+        let dense = panels(h, n, panel, |k, j| p.dense[[k, j]]);
+        let panels = match precision {
+            Precision::F32 => Panels::F32 { recurrent, dense },
+            Precision::F16 => {
+                let half = |v: Vec<f32>| v.iter().map(|&x| f16::from_f32(x)).collect();
+                Panels::F16 { recurrent: half(recurrent), dense: half(dense) }
+            }
+        };
+        Self { n, h, isa, gates_width, out_width, kernel_bias, panels, dense_bias }
+    }
+
+    /// How the weights are stored.
+    pub fn precision(&self) -> Precision {
+        match self.panels {
+            Panels::F32 { .. } => Precision::F32,
+            Panels::F16 { .. } => Precision::F16,
         }
     }
 
@@ -330,6 +508,7 @@ impl Model {
             probs: vec![0.0; self.n],
             order: (0..self.n as u16).collect(),
             weights: vec![0.0; self.n],
+            isa: self.isa,
         }
     }
 
@@ -337,14 +516,33 @@ impl Model {
     /// that starts a sequence) and returns the next token's probabilities.
     /// Allocation-free.
     pub fn step<'s>(&self, state: &'s mut State, input: Option<usize>) -> &'s [f32] {
-        match self.isa {
-            // SAFETY: `with_isa` keeps an ISA only if the CPU reports its features.
+        match (&self.panels, self.isa) {
+            // SAFETY: `with` keeps an ISA only if the CPU reports its features
+            // (and F16C for f16 weights).
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => unsafe { step_avx512(self, state, input) },
+            (Panels::F32 { recurrent, dense }, Isa::Avx512) => unsafe {
+                step_avx512(self, state, input, (recurrent, dense))
+            },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => unsafe { step_avx2(self, state, input) },
-            _ => step_body::<false, 64, 32, 16>(self, state, input),
+            (Panels::F32 { recurrent, dense }, Isa::Avx2) => unsafe {
+                step_avx2(self, state, input, (recurrent, dense))
+            },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            (Panels::F16 { recurrent, dense }, Isa::Avx512) => unsafe {
+                step16_avx512(self, state, input, (recurrent, dense))
+            },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            (Panels::F16 { recurrent, dense }, Isa::Avx2) => unsafe {
+                step16_avx2(self, state, input, (recurrent, dense))
+            },
+            (Panels::F32 { recurrent, dense }, _) => {
+                step_body::<false, _>(self, state, input, (recurrent, dense), panel_matvec::<false, 64, 32, 16>)
+            }
+            // `with` stores f16 only for an ISA that converts halves in hardware.
+            (Panels::F16 { .. }, _) => unreachable!("f16 panels need F16C"),
         }
         &state.probs
     }
@@ -355,6 +553,18 @@ impl State {
     /// reference), else a draw from softmax(logits / T) over the `top_k` most likely
     /// tokens. Reuses the state's buffers: allocation-free.
     pub fn sample(&mut self, sampling: Sampling, rng: &mut impl Rng) -> usize {
+        match self.isa {
+            // SAFETY: the state's ISA is its model's, which the CPU supports.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => unsafe { sample_avx2(self, sampling, rng) },
+            _ => self.sample_body(sampling, rng),
+        }
+    }
+
+    /// [`State::sample`]'s work. The same source compiled for any ISA gives the
+    /// same bits (no operation in it is fused or reordered by the compiler).
+    #[inline(always)]
+    fn sample_body(&mut self, sampling: Sampling, rng: &mut impl Rng) -> usize {
         let n = self.probs.len();
         let logits = &self.logits[..n];
         let max = fastmath::max(logits);
@@ -399,6 +609,17 @@ impl State {
     /// strength at every temperature. `None` if every token is forbidden.
     /// Allocation-free.
     pub fn sample_biased(&mut self, sampling: Sampling, bias: &[f32], rng: &mut impl Rng) -> Option<usize> {
+        match self.isa {
+            // SAFETY: as in `sample`.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => unsafe { sample_biased_avx2(self, sampling, bias, rng) },
+            _ => self.sample_biased_body(sampling, bias, rng),
+        }
+    }
+
+    /// [`State::sample_biased`]'s work (same bits on every ISA, as `sample_body`).
+    #[inline(always)]
+    fn sample_biased_body(&mut self, sampling: Sampling, bias: &[f32], rng: &mut impl Rng) -> Option<usize> {
         let n = self.probs.len().min(bias.len());
         let t = sampling.temperature;
         let greedy = !(t.is_finite() && t > 0.0) || sampling.top_k == 1;
@@ -445,6 +666,19 @@ impl State {
     }
 }
 
+/// The draws compiled for AVX2 (8-wide exps and sums), bit for bit the portable ones.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sample_avx2(s: &mut State, sampling: Sampling, rng: &mut impl Rng) -> usize {
+    s.sample_body(sampling, rng)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sample_biased_avx2(s: &mut State, sampling: Sampling, bias: &[f32], rng: &mut impl Rng) -> Option<usize> {
+    s.sample_biased_body(sampling, bias, rng)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +695,7 @@ mod tests {
             probs: vec![0.0; n],
             order: (0..n as u16).collect(),
             weights: vec![0.0; n],
+            isa: Isa::Portable,
         }
     }
 

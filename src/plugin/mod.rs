@@ -100,6 +100,15 @@ fn describe(w: &crate::model::Weights, source: &str) -> String {
     )
 }
 
+/// The model step's precision: f16 unless the environment sets `IMPROV_PRECISION=f32`
+/// (read when a model is loaded, on the main thread; for A/B listening and parity).
+fn step_precision() -> crate::model::Precision {
+    match std::env::var("IMPROV_PRECISION").as_deref() {
+        Ok("f32") => crate::model::Precision::F32,
+        _ => crate::model::Precision::LIVE,
+    }
+}
+
 /// Loads a weights file (or the embedded weights for "") into a live model.
 fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
     let (weights, source) = if path.is_empty() {
@@ -109,7 +118,7 @@ fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
         (w, path.to_string())
     };
     let info = describe(&weights, &source);
-    Ok((Box::new(LiveModel::new(&weights, source)), info))
+    Ok((Box::new(LiveModel::with_precision(&weights, source, step_precision())), info))
 }
 
 /// The notes played in the last `bars` bars before beat `now`, as a MIDI file that

@@ -173,7 +173,13 @@ mod tests {
 
     fn solo(symbols: &str, bars: usize) -> Solo {
         let changes = changes_from_symbols(&crate::theory::symbol::parse_changes(symbols, 4).unwrap());
-        let options = GenerateOptions { bars, tempo: 130.0, style: Style::default(), seed: 1 };
+        let options = GenerateOptions {
+            bars,
+            tempo: 130.0,
+            style: Style::default(),
+            seed: 1,
+            precision: crate::model::Precision::LIVE,
+        };
         generate(&crate::default_weights().unwrap(), &changes, &options)
     }
 

@@ -8,7 +8,7 @@ use improv::generate::{
 };
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
 use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Style};
-use improv::model::Sampling;
+use improv::model::{Precision, Sampling};
 use improv::render::{
     DEFAULT_PEAK_DBFS, Level, MIN_PEAK_DBFS, TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav,
 };
@@ -98,6 +98,26 @@ pub struct Args {
     /// Also write the tokens the model drew, where each starts and what became of it, as JSON.
     #[arg(long)]
     tokens: Option<PathBuf>,
+    /// The model step's weights: f16 (fast, the plugin's too) or f32 (Keras parity;
+    /// with --plain, the first version's output byte for byte). --reference is always f32.
+    #[arg(long, value_enum, default_value_t = StepPrecision::F16)]
+    precision: StepPrecision,
+}
+
+/// `--precision` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum StepPrecision {
+    F16,
+    F32,
+}
+
+impl From<StepPrecision> for Precision {
+    fn from(p: StepPrecision) -> Self {
+        match p {
+            StepPrecision::F16 => Precision::F16,
+            StepPrecision::F32 => Precision::F32,
+        }
+    }
 }
 
 impl Args {
@@ -193,6 +213,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 guidance: args.guidance(),
             },
             seed,
+            precision: args.precision.into(),
         };
         let vocabulary = weights.vocabulary.values();
         let solo = generate_traced(&weights, &changes, &options, &mut |d| {
