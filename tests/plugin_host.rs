@@ -51,6 +51,15 @@ struct Out {
     on: bool,
     key: u8,
     channel: u8,
+    /// The host's beat position at the start of the event's block.
+    block_beat: f64,
+}
+
+impl Out {
+    /// The event's beat position on the host's timeline.
+    fn beat(&self, samples_per_beat: f64) -> f64 {
+        self.block_beat + self.time as f64 / samples_per_beat
+    }
 }
 
 struct Scenario {
@@ -61,14 +70,33 @@ struct Scenario {
     params: Vec<(&'static str, f64, f64, f64)>,
     blocks: Box<dyn FnMut() -> u32 + Send>,
     transport: bool,
-    /// (at beat, to beat): the host loops back.
+    /// (at beat, to beat): the host loops back once.
     jump: Option<(f64, f64)>,
+    /// (loop end, landing beat): every time the position reaches the loop end, the
+    /// next block starts at the landing beat (a few samples after the loop start, as
+    /// a host's latency compensation puts it).
+    seam: Option<(f64, f64)>,
+    /// The beat position of the first block (negative: a latency pre-roll).
+    start: f64,
+    /// The block in which the chord's note-on arrives.
+    chord_block: u64,
 }
 
 impl Scenario {
     /// Dm7 held for 8 bars at 120 BPM with a playing transport, in blocks from `blocks`.
     fn held(sample_rate: f64, blocks: Box<dyn FnMut() -> u32 + Send>) -> Self {
-        Scenario { sample_rate, tempo: TEMPO, bars: BARS, params: vec![], blocks, transport: true, jump: None }
+        Scenario {
+            sample_rate,
+            tempo: TEMPO,
+            bars: BARS,
+            params: vec![],
+            blocks,
+            transport: true,
+            jump: None,
+            seam: None,
+            start: 0.0,
+            chord_block: 0,
+        }
     }
 }
 
@@ -128,7 +156,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
             let mut input = EventBuffer::new();
             let mut out = EventBuffer::new();
             let mut events = Vec::new();
-            let mut pos = 0.0f64;
+            let mut pos = sc.start;
             let mut sample = 0u64;
             let mut jumped = false;
             let stop_block;
@@ -137,7 +165,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 let stopping = sample >= total;
                 let len = (sc.blocks)().clamp(1, 4096);
                 input.clear();
-                if block_no == 0 {
+                if block_no == sc.chord_block {
                     for k in DM7 {
                         input.push(&NoteOnEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.8));
                     }
@@ -153,6 +181,11 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 {
                     pos = to;
                     jumped = true;
+                }
+                if let Some((end, land)) = sc.seam
+                    && pos >= end
+                {
+                    pos = land;
                 }
                 let t = transport_event(pos, !stopping, tempo);
                 let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], len) };
@@ -178,6 +211,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                         on,
                         key: key as u8,
                         channel: channel as u8,
+                        block_beat: pos,
                     });
                 }
                 if stopping {
@@ -293,6 +327,54 @@ fn backward_loop_jump() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     let r = run(&path, Scenario { jump: Some((12.0, 4.0)), ..Scenario::held(48_000.0, fixed(480)) });
     check(&r, true);
+}
+
+/// A latency pre-roll: the first playing block ends just after beat 0 and holds no
+/// chord; the chord's note-on comes in the next block. The line still starts in the
+/// first beat (Ardour with 1024-sample blocks and 272 samples of latency started it
+/// a beat late), at every block size.
+#[test]
+fn a_pre_roll_block_before_the_chord_does_not_lose_the_first_beat() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let spb = 48_000.0 * 60.0 / TEMPO;
+    for len in [64u32, 256, 1024, 2048] {
+        // The pre-roll block ends 5 samples after beat 0.
+        let start = (5.0 - len as f64) / spb;
+        let r = run(&path, Scenario { start, chord_block: 1, ..Scenario::held(48_000.0, fixed(len)) });
+        let first = r.events.iter().find(|e| e.on && e.channel == 0).expect("notes");
+        let beat = first.beat(r.samples_per_beat);
+        assert!((0.0..1.0).contains(&beat), "{len}-sample blocks: the first note at beat {beat:.3}");
+    }
+}
+
+/// A loop whose every pass begins a few samples after the loop start (latency
+/// compensation): every pass plays from the loop's first beat, on the host's bars.
+#[test]
+fn every_loop_pass_starts_on_the_loops_first_beat() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let spb = 48_000.0 * 60.0 / TEMPO;
+    for (len, late) in [(256u32, 64.0), (512, 128.0), (1024, 250.0), (1024, 272.0), (2048, 528.0)] {
+        let loop_end = 8.0;
+        let r = run(&path, Scenario { seam: Some((loop_end, late / spb)), ..Scenario::held(48_000.0, fixed(len)) });
+        // Passes: runs of blocks between seams (the block position goes backwards).
+        let ons: Vec<f64> =
+            r.events.iter().filter(|e| e.on && e.channel == 0).map(|e| e.beat(r.samples_per_beat)).collect();
+        let mut passes: Vec<Vec<f64>> = vec![vec![]];
+        let mut last = f64::NEG_INFINITY;
+        for &b in &ons {
+            if b < last - 1.0 {
+                passes.push(vec![]);
+            }
+            passes.last_mut().unwrap().push(b);
+            last = b;
+        }
+        check(&r, true);
+        assert!(passes.len() >= 3, "{len}/{late}: {} passes", passes.len());
+        for (i, pass) in passes.iter().enumerate() {
+            let first = pass[0];
+            assert!(first < 1.0, "{len}-sample blocks, {late} samples late: pass {i} starts at beat {first:.3}");
+        }
+    }
 }
 
 #[test]
@@ -480,9 +562,7 @@ fn plugin_plays_what_the_cli_generates() {
                 ("Seed", seed as f64, 0.0, 9999.0),
                 ("Gate", 1.0, 0.05, 1.0),
             ],
-            blocks: fixed(512),
-            transport: true,
-            jump: None,
+            ..Scenario::held(48_000.0, fixed(512))
         },
     );
     let weights = improv::default_weights().unwrap();

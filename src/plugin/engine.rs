@@ -343,6 +343,12 @@ impl Engine {
         }
     }
 
+    /// True if the chord source has a chord to play over (held notes arrive only
+    /// once the player plays them; the progression and the key always have one).
+    fn has_chord(&self, settings: &Settings) -> bool {
+        settings.chord_source != ChordSource::Held || self.held_chord.harmony.is_some()
+    }
+
     /// Generates notes until the line reaches `until` (a beat boundary).
     fn fill(&mut self, until: f64, settings: &Settings) {
         let style = settings.style();
@@ -456,10 +462,21 @@ impl Engine {
         }
         self.expected = b1;
         self.show_chord(b0, settings);
-        // Cover the beat that starts at or before the block's end.
+        // Cover the beat that starts at or before the block's end — once there is a
+        // chord to play it over. Until then no beat is given up for silence while its
+        // start is within the tolerance: a latency pre-roll block may end just after
+        // beat 0 with the chord's note-on only in the next block.
         let until = b1.floor() + 1.0;
         if until > self.generated_to {
-            self.fill(until, settings);
+            if self.has_chord(settings) {
+                self.fill(until, settings);
+            } else {
+                let open = (b0 - BEAT_TOLERANCE).ceil().max(self.generated_to);
+                if open > self.generated_to {
+                    self.generated_to = open;
+                    self.improviser.seek(open as i64);
+                }
+            }
         }
         let timing = |beat: f64| (((beat - b0) * samples_per_beat).round().max(0.0) as u32).min(len - 1);
         for key in 0..128 {

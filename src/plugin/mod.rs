@@ -383,7 +383,7 @@ impl ClapPlugin for Improv {
 
 impl Vst3Plugin for Improv {
     const VST3_CLASS_ID: [u8; 16] = *b"ImprovLSTMNoteFx";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Generator];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Generator];
 }
 
 nice_export_clap!(Improv);
