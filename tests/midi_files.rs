@@ -152,3 +152,36 @@ fn bad_bytes_are_errors_not_panics() {
     let silent = write_smf(Conductor { bpm: 120.0, beats_per_bar: 4 }, &[]);
     assert_eq!(Corpus::from_bytes(&silent, &CorpusOptions::default()), Err(CorpusError::NoNotes));
 }
+
+/// A one-track file at 480 ticks per quarter from (delta, channel, key, velocity) events.
+fn crafted(events: impl Iterator<Item = (u32, u8, u8, u8)>) -> Vec<u8> {
+    let mut track: Vec<TrackEvent> = events.map(|(d, ch, k, v)| ev(d, note(ch, k, v))).collect();
+    track.push(ev(0, TrackEventKind::Meta(MetaMessage::EndOfTrack)));
+    let smf = Smf { header: Header::new(Format::SingleTrack, Timing::Metrical(u15::new(480))), tracks: vec![track] };
+    let mut bytes = Vec::new();
+    smf.write_std(&mut bytes).unwrap();
+    bytes
+}
+
+/// Hostile stacks of notes: more than 256 sounding at once in a track (10,000
+/// note-ons of one key at one tick; 10,000 open notes, then unmatched note-offs) are
+/// refused with a clear error; 256 at once still read.
+#[test]
+fn stacked_notes_beyond_any_music_are_refused() {
+    let same_key = crafted((0..10_000).map(|_| (0, 0, 72, 64)).chain((0..10_000).map(|_| (1, 0, 72, 0))));
+    let open = crafted(
+        (0..10_000).map(|i| (0, 0, (i % 128) as u8, 64)).chain((0..10_000).map(|i| (1, 1, (i % 128) as u8, 0))),
+    );
+    for bytes in [same_key, open] {
+        let err = MidiFile::parse(&bytes).unwrap_err();
+        assert_eq!(err, MidiError::TooManySounding { track: 0, limit: 256 });
+        assert_eq!(
+            err.to_string(),
+            "track 0 has more than 256 notes sounding at once; that is not a part Improv can read"
+        );
+    }
+    let most =
+        crafted((0..256).map(|i| (0, 0, (i % 128) as u8, 64)).chain((0..256).map(|i| (1, 0, (i % 128) as u8, 0))));
+    let file = MidiFile::parse(&most).unwrap();
+    assert_eq!(file.parts.iter().map(|p| p.notes.len()).sum::<usize>(), 256);
+}

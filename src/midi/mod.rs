@@ -29,6 +29,14 @@ pub enum MidiError {
     /// The file ends inside a chunk.
     #[error("truncated file: {0}")]
     Truncated(String),
+    /// A track holds more notes sounding at once than any music does.
+    #[error("track {track} has more than {limit} notes sounding at once; that is not a part Improv can read")]
+    TooManySounding {
+        /// Index of the track.
+        track: usize,
+        /// The limit (256).
+        limit: usize,
+    },
     /// SMPTE timecode timing has no beats to quantise against.
     #[error("uses SMPTE timecode timing, which has no beats; only metrical (ticks per quarter) files are supported")]
     Timecode,

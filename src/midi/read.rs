@@ -93,11 +93,14 @@ pub struct MidiFile {
 /// A note-on waiting for its note-off.
 struct Pending {
     on: u64,
-    key: u8,
-    channel: u8,
     velocity: u8,
     slot: usize,
 }
+
+/// Notes that may sound at once in one track: no part of music comes near it (a
+/// piano has 88 keys), and voice assignment is quadratic in the overlap, so a
+/// crafted file with thousands of stacked notes is refused instead of stalling.
+pub const MAX_SOUNDING: usize = 256;
 
 /// Walks the chunk headers: the file must start with `MThd` and every chunk must
 /// fit in the bytes that are there (midly would otherwise accept a cut-off last track).
@@ -168,7 +171,11 @@ impl MidiFile {
             let mut programs: [Option<u8>; 16] = [None; 16];
             // Notes per channel, in note-on order; `None` until the note-off arrives.
             let mut notes: [Vec<Option<RawNote>>; 16] = Default::default();
-            let mut pending: Vec<Pending> = Vec::new();
+            // Sounding notes per channel × key, oldest first: a note-off ends the
+            // earliest note-on of its key and channel.
+            let mut pending: Vec<std::collections::VecDeque<Pending>> = Vec::new();
+            pending.resize_with(16 * 128, Default::default);
+            let mut sounding = 0usize;
             for event in track {
                 tick += event.delta.as_int() as u64;
                 match event.kind {
@@ -176,22 +183,21 @@ impl MidiFile {
                         let ch = channel.as_int();
                         match message {
                             MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
+                                sounding += 1;
+                                if sounding > MAX_SOUNDING {
+                                    return Err(MidiError::TooManySounding { track: index, limit: MAX_SOUNDING });
+                                }
                                 let slot = notes[ch as usize].len();
                                 notes[ch as usize].push(None);
-                                pending.push(Pending {
-                                    on: tick,
-                                    key: key.as_int(),
-                                    channel: ch,
-                                    velocity: vel.as_int(),
-                                    slot,
-                                });
+                                let at = ch as usize * 128 + key.as_int() as usize;
+                                pending[at].push_back(Pending { on: tick, velocity: vel.as_int(), slot });
                             }
                             MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                                let k = key.as_int();
-                                if let Some(i) = pending.iter().position(|p| p.key == k && p.channel == ch) {
-                                    let p = pending.remove(i);
+                                let at = ch as usize * 128 + key.as_int() as usize;
+                                if let Some(p) = pending[at].pop_front() {
+                                    sounding -= 1;
                                     notes[ch as usize][p.slot] =
-                                        Some(RawNote { on: p.on, off: tick, key: p.key, velocity: p.velocity });
+                                        Some(RawNote { on: p.on, off: tick, key: key.as_int(), velocity: p.velocity });
                                 }
                             }
                             MidiMessage::ProgramChange { program } => {

@@ -4,6 +4,8 @@
 use super::{Beats, Element, ElementKind, quantize};
 use crate::midi::RawNote;
 use num_rational::Ratio;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 /// Notes whose starts (and ends) lie within `ticks_per_quarter / 16` ticks form a
 /// chord (music21's tolerance: 6 ticks at 96 per quarter).
@@ -110,27 +112,58 @@ pub fn build_part(notes: &[RawNote], ticks_per_quarter: u16) -> PartScore {
         fill_rests(&mut elements, None);
         return PartScore { voices: vec![elements] };
     }
+    // Each element goes to the first voice (lowest index) that has ended by its
+    // onset. Onsets only grow, so a voice that is free stays free until it is given
+    // a note: busy voices wait in a heap by end, free ones in an ordered set —
+    // O(n log voices) instead of a scan of every voice per note.
     let mut voices: Vec<Vec<Element>> = Vec::new();
     let mut ends: Vec<Beats> = Vec::new();
+    let mut busy: BinaryHeap<Reverse<(Beats, usize)>> = BinaryHeap::new();
+    let mut free: BTreeSet<usize> = BTreeSet::new();
     for e in elements {
+        while let Some(&Reverse((end, k))) = busy.peek()
+            && end <= e.offset
+        {
+            busy.pop();
+            free.insert(k);
+        }
         let end = e.end();
-        match ends.iter().position(|&v| v <= e.offset) {
+        let k = match free.pop_first() {
             Some(k) => {
                 ends[k] = ends[k].max(end);
                 voices[k].push(e);
+                k
             }
             None => {
                 ends.push(end);
                 voices.push(vec![e]);
+                voices.len() - 1
             }
-        }
+        };
+        busy.push(Reverse((ends[k], k)));
     }
     // Before voice k joins, voices 1..k-1 get their gaps and a top-up to their
-    // common end; the last voice never gets rests (spec §a.2.4, corrected).
+    // common end; the last voice never gets rests (spec §a.2.4, corrected). So
+    // voice v is filled once up to the end of voices 0..=v, then topped up by one
+    // rest each time a later voice pushes that common end further.
+    let mut raises: Vec<(usize, Beats)> = Vec::new(); // (k, max of ends[..k]) where it grows
     for k in 1..voices.len() {
-        let up_to = ends[..k].iter().copied().max();
-        for v in &mut voices[..k] {
-            fill_rests(v, up_to);
+        let up_to = ends[k - 1].max(raises.last().map_or(ends[0], |r| r.1));
+        if raises.last().is_none_or(|r| up_to > r.1) {
+            raises.push((k, up_to));
+        }
+    }
+    let last = voices.len().saturating_sub(1);
+    for (v, voice) in voices[..last].iter_mut().enumerate() {
+        let first = raises.partition_point(|r| r.0 <= v);
+        // The common end when voice v + 1 joins: the last raise at or before it.
+        let up_to = raises[..raises.partition_point(|r| r.0 <= v + 1)].last().map(|r| r.1);
+        fill_rests(voice, up_to);
+        for &(k, to) in &raises[first..] {
+            let end = voice.last().map_or(Ratio::from_integer(0), |e| e.end());
+            if k > v + 1 && to > end {
+                voice.push(Element { offset: end, duration: to - end, kind: ElementKind::Rest });
+            }
         }
     }
     PartScore { voices }
