@@ -2,6 +2,7 @@
 //! the bars, and the grammar tokens of each bar.
 
 use crate::grammar::{Token, encode_measure};
+use crate::leadsheet::{LeadSheet, SheetPart};
 use crate::midi::{MidiError, MidiFile, Part};
 use crate::score::{
     Beats, ChordEvent, Element, ElementKind, Measure, Window, beats, build_part, count_chords, group_measures,
@@ -57,6 +58,15 @@ pub enum CorpusError {
         /// The limit.
         max: usize,
     },
+    /// The MusicXML reader refused the file.
+    #[error(transparent)]
+    Sheet(#[from] crate::leadsheet::SheetError),
+    /// A lead sheet without chord symbols has nothing to relate its melody to.
+    #[error("no chord symbols (<harmony>) in any part; Improv learns a melody against its written changes")]
+    NoChordSymbols,
+    /// Improv plays over 4/4 changes.
+    #[error("the lead sheet is in {0}; Improv plays over changes in 4/4")]
+    Meter(String),
     /// No bar of the melody has a chord to relate it to.
     #[error("no bar of the melody ({melody}) has a chord from {chords} to relate it to")]
     NoMeasures {
@@ -110,17 +120,32 @@ pub struct PartSummary {
     pub drums: bool,
 }
 
-/// A MIDI file turned into grammar tokens.
+/// The file a corpus was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum FileKind {
+    /// A Standard MIDI File.
+    Midi {
+        /// SMF format (0, 1, 2).
+        format: u8,
+        /// Ticks per quarter note.
+        ticks_per_quarter: u16,
+    },
+    /// A MusicXML score (text or `.mxl`).
+    MusicXml {
+        /// `<divisions>` per quarter note of its first part.
+        divisions: i64,
+    },
+}
+
+/// A MIDI file or MusicXML lead sheet turned into grammar tokens.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Corpus {
     /// SHA-256 of the file bytes, hex.
     pub sha256: String,
     /// True if this is the reference's training file.
     pub is_reference: bool,
-    /// SMF format (0, 1, 2).
-    pub format: u8,
-    /// Ticks per quarter note.
-    pub ticks_per_quarter: u16,
+    /// What kind of file it was.
+    pub file: FileKind,
     /// Quarter notes per bar.
     pub beats_per_bar: Beats,
     /// Initial tempo.
@@ -137,6 +162,8 @@ pub struct Corpus {
     pub measures: Vec<Measure>,
     /// Tokens of each bar.
     pub grammars: Vec<Vec<Token>>,
+    /// What the reader left out or simplified (MusicXML: grace notes, repeats…).
+    pub remarks: Vec<String>,
 }
 
 impl Corpus {
@@ -149,9 +176,13 @@ impl Corpus {
         Self::from_bytes(&bytes, options)
     }
 
-    /// Builds a corpus from SMF bytes. The reference file (recognised by its hash)
-    /// gets the reference's tracks and window unless the options say otherwise.
+    /// Builds a corpus from SMF or MusicXML bytes. The reference file (recognised
+    /// by its hash) gets the reference's tracks and window unless the options say
+    /// otherwise.
     pub fn from_bytes(bytes: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
+        if !bytes.starts_with(b"MThd") && !bytes.starts_with(b"RIFF") && crate::leadsheet::is_musicxml(bytes) {
+            return Self::from_sheet(bytes, options);
+        }
         let sha256 = hex(&Sha256::digest(bytes));
         let file = MidiFile::parse(bytes)?;
         if file.parts.is_empty() {
@@ -206,8 +237,7 @@ impl Corpus {
         Ok(Self {
             sha256,
             is_reference,
-            format: file.format,
-            ticks_per_quarter: file.ticks_per_quarter,
+            file: FileKind::Midi { format: file.format, ticks_per_quarter: file.ticks_per_quarter },
             beats_per_bar,
             bpm: file.initial_bpm(),
             parts,
@@ -216,6 +246,72 @@ impl Corpus {
             window,
             measures,
             grammars,
+            remarks: Vec::new(),
+        })
+    }
+
+    /// Builds a corpus from a MusicXML lead sheet: the melody part (chosen, or the
+    /// part with the most notes among those with chord symbols) against the chord
+    /// symbols of the chord part (chosen, or the melody's own, or the part with
+    /// the most symbols).
+    fn from_sheet(bytes: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
+        let sha256 = hex(&Sha256::digest(bytes));
+        let sheet = LeadSheet::parse(bytes)?;
+        let parts: Vec<PartSummary> = sheet.parts.iter().enumerate().map(|(i, p)| summarize_sheet(i, p)).collect();
+        if !sheet.parts.iter().any(|p| p.notes() > 0) {
+            return Err(CorpusError::NoNotes);
+        }
+        if !sheet.parts.iter().any(|p| !p.chords.is_empty()) {
+            return Err(CorpusError::NoChordSymbols);
+        }
+        let chosen = |i: usize, reason: String| Chosen { part: i, label: parts[i].label.clone(), reason };
+        let melody = match &options.melody {
+            Some(s) => chosen(select_sheet(&sheet.parts, &parts, s)?, "chosen on the command line".into()),
+            None => {
+                let with_chords: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].chords > 0).collect();
+                let pool = if with_chords.iter().any(|&i| parts[i].notes > 0) {
+                    with_chords
+                } else {
+                    (0..parts.len()).collect()
+                };
+                let best = pool.into_iter().max_by_key(|&i| (parts[i].notes, std::cmp::Reverse(i))).unwrap_or(0);
+                chosen(best, format!("most notes among the parts with chord symbols ({} notes)", parts[best].notes))
+            }
+        };
+        let chords = match &options.chords {
+            Some(s) => chosen(select_sheet(&sheet.parts, &parts, s)?, "chosen on the command line".into()),
+            None if parts[melody.part].chords > 0 => chosen(melody.part, "the melody part's own chord symbols".into()),
+            None => {
+                let best = (0..parts.len()).max_by_key(|&i| (parts[i].chords, std::cmp::Reverse(i))).unwrap_or(0);
+                chosen(best, format!("most chord symbols ({})", parts[best].chords))
+            }
+        };
+        if sheet.parts[chords.part].chords.is_empty() {
+            return Err(CorpusError::NoChordSymbols);
+        }
+        let measures = group_measures(
+            &sheet.parts[melody.part].melody,
+            &sheet.parts[chords.part].chords,
+            sheet.beats_per_bar,
+            options.window,
+        );
+        if measures.is_empty() {
+            return Err(CorpusError::NoMeasures { melody: melody.label, chords: chords.label });
+        }
+        let grammars = measures.iter().map(encode_measure).collect();
+        Ok(Self {
+            sha256,
+            is_reference: false,
+            file: FileKind::MusicXml { divisions: sheet.divisions },
+            beats_per_bar: sheet.beats_per_bar,
+            bpm: sheet.bpm,
+            parts,
+            melody,
+            chords,
+            window: options.window,
+            measures,
+            grammars,
+            remarks: sheet.remarks,
         })
     }
 
@@ -239,6 +335,26 @@ pub fn chord_bars(
     selector: Option<&str>,
     beats_per_bar: Beats,
 ) -> Result<(Vec<Vec<ChordEvent>>, String), CorpusError> {
+    if !bytes.starts_with(b"MThd") && !bytes.starts_with(b"RIFF") && crate::leadsheet::is_musicxml(bytes) {
+        let sheet = LeadSheet::parse(bytes)?;
+        if sheet.beats_per_bar != beats_per_bar {
+            let (n, d) = (sheet.beats_per_bar.numer(), sheet.beats_per_bar.denom());
+            return Err(CorpusError::Meter(format!(
+                "{} quarter notes a bar",
+                if *d == 1 { n.to_string() } else { format!("{n}/{d}") }
+            )));
+        }
+        let parts: Vec<PartSummary> = sheet.parts.iter().enumerate().map(|(i, p)| summarize_sheet(i, p)).collect();
+        let index = match selector {
+            Some(s) => select_sheet(&sheet.parts, &parts, s)?,
+            None => (0..parts.len()).max_by_key(|&i| (parts[i].chords, std::cmp::Reverse(i))).unwrap_or(0),
+        };
+        if sheet.parts.get(index).is_none_or(|p| p.chords.is_empty()) {
+            return Err(CorpusError::NoChordSymbols);
+        }
+        let events = &sheet.parts[index].chords;
+        return Ok((bars_of(events, beats_per_bar)?, parts[index].label.clone()));
+    }
     let file = MidiFile::parse(bytes)?;
     if file.parts.is_empty() {
         return Err(CorpusError::NoNotes);
@@ -251,6 +367,12 @@ pub fn chord_bars(
     };
     let elements = build_part(&file.parts[index].notes, file.ticks_per_quarter).flattened();
     let events = chord_events(&elements, parts[index].chords == 0);
+    Ok((bars_of(&events, beats_per_bar)?, parts[index].label.clone()))
+}
+
+/// Chord events cut into bars (offsets relative to the bar), a bar without a chord
+/// of its own repeating the last one from its downbeat.
+fn bars_of(events: &[ChordEvent], beats_per_bar: Beats) -> Result<Vec<Vec<ChordEvent>>, CorpusError> {
     let bar_of = |o: Beats| (o / beats_per_bar).floor().to_integer();
     let last = events.iter().map(|e| bar_of(e.offset)).max().unwrap_or(0);
     let first = events.iter().map(|e| bar_of(e.offset)).min().unwrap_or(0);
@@ -280,7 +402,7 @@ pub fn chord_bars(
         carried = chords.last().cloned().or(carried);
         bars.push(chords);
     }
-    Ok((bars, parts[index].label.clone()))
+    Ok(bars)
 }
 
 /// The chords of the chord part. As in the reference, single notes are dropped —
@@ -335,6 +457,56 @@ fn summarize(p: &Part, split: bool, tpq: u16) -> PartSummary {
         monophony: monophony(&p.notes, (tpq / 16) as u64),
         mean_key,
         drums: p.is_drums(),
+    }
+}
+
+fn summarize_sheet(index: usize, p: &SheetPart) -> PartSummary {
+    let keys: Vec<u8> = p
+        .melody
+        .iter()
+        .filter_map(|e| match e.kind {
+            ElementKind::Note { key, .. } => Some(key),
+            _ => None,
+        })
+        .collect();
+    PartSummary {
+        label: p.label(),
+        track: index,
+        channel: 0,
+        notes: keys.len(),
+        chords: p.chords.len(),
+        monophony: 1.0,
+        mean_key: keys.iter().map(|&k| k as f64).sum::<f64>() / keys.len().max(1) as f64,
+        drums: false,
+    }
+}
+
+/// Resolves a lead-sheet part selector: an index, a part id (`P1`) or a name.
+fn select_sheet(raw: &[SheetPart], parts: &[PartSummary], selector: &str) -> Result<usize, CorpusError> {
+    let s = selector.trim();
+    let lower = s.to_lowercase();
+    let found: Vec<usize> = match s.parse::<usize>() {
+        Ok(i) if i < raw.len() => vec![i],
+        _ => {
+            let exact: Vec<usize> =
+                (0..raw.len()).filter(|&i| raw[i].id == s || raw[i].name.trim().to_lowercase() == lower).collect();
+            if exact.is_empty() && !lower.is_empty() {
+                (0..raw.len()).filter(|&i| raw[i].name.to_lowercase().contains(&lower)).collect()
+            } else {
+                exact
+            }
+        }
+    };
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(CorpusError::NoSuchTrack {
+            selector: selector.to_string(),
+            available: parts.iter().map(|p| p.label.clone()).collect::<Vec<_>>().join(", "),
+        }),
+        many => Err(CorpusError::Ambiguous {
+            selector: selector.to_string(),
+            matches: many.iter().map(|&i| parts[i].label.clone()).collect::<Vec<_>>().join(", "),
+        }),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod grammar;
 pub mod improvise;
+pub mod leadsheet;
 pub mod message;
 pub mod midi;
 pub mod model;

@@ -24,7 +24,7 @@ fn recognises_the_reference_file() {
     let g = golden("preprocess.json");
     assert!(c.is_reference);
     assert_eq!(c.sha256, g["meta"]["midi_sha256"].as_str().unwrap());
-    assert_eq!(c.ticks_per_quarter, 96);
+    assert_eq!(c.file, improv::corpus::FileKind::Midi { format: 1, ticks_per_quarter: 96 });
     assert_eq!(c.parts[c.melody.part].track, 11);
     assert_eq!(c.parts[c.chords.part].track, 6);
 }

@@ -1,6 +1,6 @@
 //! `improv corpus FILE [--json]`.
 
-use improv::corpus::{Corpus, CorpusOptions};
+use improv::corpus::{Corpus, CorpusOptions, FileKind};
 use improv::grammar::{Harmony, NoteType, Vocabulary};
 use improv::score::{Beats, ElementKind, Window};
 use improv::theory::symbol::name_chord;
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Arguments of `improv corpus`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The MIDI file to read.
+    /// The MIDI or MusicXML file to read.
     file: PathBuf,
     /// Melody track: index, TRACK:CHANNEL, or name (default: chosen automatically).
     #[arg(long)]
@@ -63,14 +63,16 @@ fn type_histogram(corpus: &Corpus) -> Vec<(NoteType, usize)> {
 }
 
 fn print_summary(path: &std::path::Path, c: &Corpus) {
-    println!(
-        "{}: SMF type {}, {} ticks per quarter, {:.1} BPM, {} beats per bar",
-        path.display(),
-        c.format,
-        c.ticks_per_quarter,
-        c.bpm,
-        c.beats_per_bar
-    );
+    let kind = match c.file {
+        FileKind::Midi { format, ticks_per_quarter } => {
+            format!("SMF type {format}, {ticks_per_quarter} ticks per quarter")
+        }
+        FileKind::MusicXml { divisions } => format!("MusicXML, {divisions} divisions per quarter"),
+    };
+    println!("{}: {kind}, {:.1} BPM, {} beats per bar", path.display(), c.bpm, c.beats_per_bar);
+    for remark in &c.remarks {
+        println!("Note: {remark}.");
+    }
     if c.is_reference {
         println!("Recognised the reference file (sha256 {}…).", &c.sha256[..12]);
     }
@@ -101,11 +103,8 @@ fn print_summary(path: &std::path::Path, c: &Corpus) {
             .iter()
             .map(|ch| {
                 let at = ch.offset - m.start;
-                if at >= Beats::from_integer(0) {
-                    format!("{}@{}", name_chord(&ch.keys), at)
-                } else {
-                    format!("({})", name_chord(&ch.keys))
-                }
+                let name = ch.name.clone().unwrap_or_else(|| name_chord(&ch.keys));
+                if at >= Beats::from_integer(0) { format!("{name}@{at}") } else { format!("({name})") }
             })
             .collect();
         let notes = m.elements.iter().filter(|e| !e.is_rest()).count();
@@ -153,8 +152,8 @@ struct JsonMeasure {
 struct JsonCorpus<'a> {
     sha256: &'a str,
     reference_file: bool,
-    format: u8,
-    ticks_per_quarter: u16,
+    file: FileKind,
+    remarks: &'a [String],
     beats_per_bar: String,
     bpm: f64,
     parts: &'a [improv::corpus::PartSummary],
@@ -196,7 +195,7 @@ impl<'a> From<&'a Corpus> for JsonCorpus<'a> {
                         offset: ch.offset.to_string(),
                         duration: ch.duration.to_string(),
                         keys: ch.keys.clone(),
-                        name: name_chord(&ch.keys),
+                        name: ch.name.clone().unwrap_or_else(|| name_chord(&ch.keys)),
                         quality: Harmony::new(&ch.keys).quality.as_str(),
                     })
                     .collect(),
@@ -208,8 +207,8 @@ impl<'a> From<&'a Corpus> for JsonCorpus<'a> {
         JsonCorpus {
             sha256: &c.sha256,
             reference_file: c.is_reference,
-            format: c.format,
-            ticks_per_quarter: c.ticks_per_quarter,
+            file: c.file,
+            remarks: &c.remarks,
             beats_per_bar: c.beats_per_bar.to_string(),
             bpm: c.bpm,
             parts: &c.parts,
