@@ -172,7 +172,7 @@ impl Corpus {
         if path.is_dir() {
             return Err(MidiError::NotAFile.into());
         }
-        let bytes = std::fs::read(path).map_err(|e| MidiError::Io(e.kind().to_string()))?;
+        let bytes = crate::input::read_bounded(path, crate::input::MAX_MUSIC_BYTES).map_err(MidiError::Io)?;
         Self::from_bytes(&bytes, options)
     }
 

@@ -54,8 +54,79 @@ impl Windows {
         Ok(Self { starts, x, y })
     }
 
+    /// Draws `m` windows of `tx` tokens from several sequences (one per file), no
+    /// window crossing from one into the next: each start is drawn uniformly over
+    /// every sequence's possible starts, with the reference's RNG, so a single
+    /// sequence gives exactly [`Windows::draw`]. `starts` are positions in the
+    /// sequences laid end to end.
+    pub fn draw_across(sequences: &[&[usize]], m: usize, tx: usize, seed: u32) -> Result<Self, TooShort> {
+        if let [one] = sequences {
+            return Self::draw(one, m, tx, seed);
+        }
+        let starts_in = |s: &[usize]| s.len().saturating_sub(tx);
+        let total: usize = sequences.iter().map(|s| starts_in(s)).sum();
+        let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(0);
+        if tx < 2 || total == 0 || total > u32::MAX as usize {
+            return Err(TooShort { tokens: longest, tx, need: tx + 1 });
+        }
+        // Prefix sums of the possible starts, and of the sequence lengths.
+        let mut first_start = Vec::with_capacity(sequences.len());
+        let mut offset = Vec::with_capacity(sequences.len());
+        let (mut acc, mut pos) = (0usize, 0usize);
+        for s in sequences {
+            first_start.push(acc);
+            offset.push(pos);
+            acc += starts_in(s);
+            pos += s.len();
+        }
+        let mut rng = Mt19937::new(seed);
+        let mut out = Self { starts: Vec::with_capacity(m), x: Vec::with_capacity(m), y: Vec::with_capacity(m) };
+        for _ in 0..m {
+            let r = rng.numpy_below(total as u32) as usize;
+            // The last sequence whose first start is at or before r, skipping empty ranges.
+            let f = first_start.partition_point(|&s| s <= r) - 1;
+            let (seq, start) = (sequences[f], r - first_start[f]);
+            out.starts.push(offset[f] + start);
+            out.x.push(std::iter::once(None).chain((1..tx).map(|j| Some(seq[start + j]))).collect());
+            out.y.push((1..tx).map(|j| Some(seq[start + j])).chain(std::iter::once(None)).collect());
+        }
+        Ok(out)
+    }
+
+    /// Splits off the last `n` windows (they were drawn at random, so they are a
+    /// random subset): `(kept, split off)`.
+    pub fn split_off(mut self, n: usize) -> (Self, Self) {
+        let at = self.x.len().saturating_sub(n);
+        let tail = Self { starts: self.starts.split_off(at), x: self.x.split_off(at), y: self.y.split_off(at) };
+        (self, tail)
+    }
+
     /// The reference draw: 60 windows of 30, numpy seed 0.
     pub fn reference(corpus: &[usize]) -> Result<Self, TooShort> {
         Self::draw(corpus, REFERENCE_WINDOWS, REFERENCE_TX, REFERENCE_DRAW_SEED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_stay_inside_their_sequence() {
+        let a: Vec<usize> = (0..40).collect();
+        let b: Vec<usize> = (100..105).collect(); // too short for a window: never drawn
+        let c: Vec<usize> = (200..236).collect();
+        let w = Windows::draw_across(&[&a, &b, &c], 500, 30, 3).unwrap();
+        let mut seen = [false; 2];
+        for x in &w.x {
+            let first = x[1].unwrap();
+            let inside = |lo: usize, hi: usize| x[1..].iter().all(|t| (lo..hi).contains(&t.unwrap()));
+            assert!(inside(0, 40) || inside(200, 236), "{x:?}");
+            seen[usize::from(first >= 200)] = true;
+        }
+        assert_eq!(seen, [true, true]);
+        // One sequence: exactly the reference's draw.
+        assert_eq!(Windows::draw_across(&[&a], 60, 30, 0), Windows::draw(&a, 60, 30, 0));
+        assert!(Windows::draw_across(&[&b, &b], 1, 30, 0).is_err());
     }
 }

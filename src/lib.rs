@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod grammar;
 pub mod improvise;
+pub mod input;
 pub mod leadsheet;
 pub mod message;
 pub mod midi;
@@ -22,6 +23,7 @@ pub mod plugin;
 pub mod render;
 pub mod score;
 pub mod theory;
+pub mod training_set;
 
 use model::{Weights, WeightsError};
 

@@ -1,12 +1,15 @@
-//! `train`: trains Improv's LSTM on a MIDI file and writes a weights file.
+//! `train`: trains Improv's LSTM on MIDI files and MusicXML lead sheets (files
+//! or folders) and writes a weights file.
 
 use clap::Parser;
-use improv::corpus::{Corpus, CorpusOptions};
+use improv::corpus::CorpusOptions;
 use improv::dataset::{REFERENCE_DRAW_SEED, REFERENCE_TX, REFERENCE_WINDOWS, Windows};
-use improv::grammar::Vocabulary;
 use improv::model::trainer::{BATCH_SIZE, EPOCHS};
-use improv::model::{HIDDEN, TrainConfig, TrainingInfo, Weights, adam::LEARNING_RATE, train};
+use improv::model::{
+    HIDDEN, SourceFile, TrainConfig, TrainingInfo, Validation, Weights, adam::LEARNING_RATE, train_validated,
+};
 use improv::render::plot_loss;
+use improv::training_set::{Encoded, FileReport, combined_sha256, encode_files, find_files, validation_files};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,17 +18,20 @@ use std::time::Instant;
 /// Keras' 100-epoch loss curve on the reference data (`tests/golden/keras/loss_curve.json`).
 const KERAS_LOSS_CURVE: &str = include_str!("../../tests/golden/keras/loss_curve.json");
 
-/// Train Improv's LSTM on a MIDI file.
+/// Train Improv's LSTM on MIDI files and MusicXML lead sheets.
 #[derive(Parser)]
 #[command(name = "train", version, about)]
 struct Args {
-    /// The MIDI file to learn from.
+    /// Files (.mid, .midi, .musicxml, .xml, .mxl) and folders (searched recursively).
+    inputs: Vec<PathBuf>,
+    /// A MIDI or MusicXML file to learn from (repeatable; the same as an input).
     #[arg(long)]
-    midi: PathBuf,
-    /// Melody track: index, TRACK:CHANNEL, or name (default: chosen automatically).
+    midi: Vec<PathBuf>,
+    /// Melody track of every file: index, TRACK:CHANNEL or name; for MusicXML a
+    /// part's index, id or name (default: chosen automatically per file).
     #[arg(long)]
     melody_track: Option<String>,
-    /// Chord track: index, TRACK:CHANNEL, or name (default: chosen automatically).
+    /// Chord track of every file (MusicXML: the part whose chord symbols to use).
     #[arg(long)]
     chord_track: Option<String>,
     /// Passes over the training windows.
@@ -43,15 +49,30 @@ struct Args {
     /// Seed of initialisation and shuffling (same seed and data → identical file).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Training windows drawn from the corpus.
-    #[arg(long, default_value_t = REFERENCE_WINDOWS)]
-    windows: usize,
+    /// Training windows drawn from the corpus (default: 60 per training file).
+    #[arg(long)]
+    windows: Option<usize>,
     /// Tokens per window.
     #[arg(long, default_value_t = REFERENCE_TX)]
     window_len: usize,
-    /// Where to write the weights (default: `weights/<midi name>.bin`).
+    /// Where to write the weights (default: `weights/<file or folder name>.bin`).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Hold out this share of the windows for validation (0 to 0.5; they may
+    /// overlap training windows of the same file: --val-files is the stricter test).
+    #[arg(long, conflicts_with = "val_files")]
+    val_share: Option<f64>,
+    /// Hold out this many whole files (chosen by --seed) for validation.
+    #[arg(long)]
+    val_files: Option<usize>,
+    /// Stop after this many epochs without a lower validation loss and keep the
+    /// best epoch's weights (needs --val-share or --val-files).
+    #[arg(long)]
+    early_stop: Option<usize>,
+    /// Threads for encoding and training (default: every core); the weights are
+    /// the same on any number.
+    #[arg(long)]
+    threads: Option<usize>,
     /// Also write the loss of every epoch as CSV.
     #[arg(long)]
     loss_csv: Option<PathBuf>,
@@ -74,8 +95,26 @@ fn check(args: &Args) -> Result<(), String> {
     if !(1..=512).contains(&args.hidden) {
         return bad("--hidden must be between 1 and 512");
     }
-    if !(1..=100_000).contains(&args.windows) {
-        return bad("--windows must be between 1 and 100000");
+    if args.windows.is_some_and(|w| !(1..=1_000_000).contains(&w)) {
+        return bad("--windows must be between 1 and 1000000");
+    }
+    if args.inputs.is_empty() && args.midi.is_empty() {
+        return bad("name the files or folders to learn from (train FILE_OR_FOLDER…)");
+    }
+    if args.val_share.is_some_and(|v| !(v.is_finite() && v > 0.0 && v <= 0.5)) {
+        return bad("--val-share must be a share in (0, 0.5]");
+    }
+    if args.val_files == Some(0) {
+        return bad("--val-files must be at least 1");
+    }
+    if args.early_stop.is_some() && args.val_share.is_none() && args.val_files.is_none() {
+        return bad("--early-stop needs a validation set: add --val-share or --val-files");
+    }
+    if args.early_stop == Some(0) {
+        return bad("--early-stop must be at least 1 epoch");
+    }
+    if args.threads.is_some_and(|t| !(1..=1024).contains(&t)) {
+        return bad("--threads must be between 1 and 1024");
     }
     if !(2..=1000).contains(&args.window_len) {
         return bad("--window-len must be between 2 and 1000");
@@ -88,38 +127,124 @@ fn check_writable(path: &Path) -> Result<(), String> {
     improv::atomic::temp_beside(path, "").map(drop)
 }
 
+/// The default output: `weights/<stem>.bin` for one file or folder, else `weights/corpus.bin`.
+fn default_out(inputs: &[PathBuf]) -> PathBuf {
+    let stem = match inputs {
+        [one] => one.file_stem().or_else(|| one.file_name()).map(|s| s.to_string_lossy().into_owned()),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty() && s != "." && s != "..")
+    .unwrap_or_else(|| "corpus".into());
+    PathBuf::from("weights").join(format!("{stem}.bin"))
+}
+
+/// Prints what was taken from each file, or why it was skipped.
+fn print_table(reports: &[FileReport]) {
+    let width = reports.iter().map(|r| r.path.display().to_string().chars().count()).max().unwrap_or(4).clamp(4, 64);
+    println!("{:<width$}  {:>5}  {:>6}  melody / chords", "file", "bars", "tokens");
+    for r in reports {
+        let shown = r.path.display().to_string();
+        match &r.outcome {
+            Ok(t) => {
+                println!("{shown:<width$}  {:>5}  {:>6}  {} / {}", t.bars, t.tokens.len(), t.melody, t.chords);
+                for remark in &t.remarks {
+                    println!("{:<width$}  {remark}", "");
+                }
+            }
+            Err(why) => println!("{shown:<width$}  skipped: {}", improv::message::one_line(why)),
+        }
+    }
+}
+
 fn run(args: &Args) -> Result<(), String> {
     check(args)?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args.midi.file_stem().map_or("model".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("weights").join(format!("{stem}.bin"))
-    });
+    let inputs: Vec<PathBuf> = args.midi.iter().chain(&args.inputs).cloned().collect();
+    let out = args.out.clone().unwrap_or_else(|| default_out(&inputs));
     for p in std::iter::once(&out).chain(args.loss_csv.iter()).chain(args.loss_png.iter()) {
         check_writable(p)?;
     }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(t);
+    }
+    let pool = pool.build().map_err(|e| format!("cannot start threads: {e}"))?;
+    pool.install(|| train_on(args, &inputs, &out))
+}
+
+fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
     let options = CorpusOptions { melody: args.melody_track.clone(), chords: args.chord_track.clone(), window: None };
-    let corpus = Corpus::from_path(&args.midi, &options).map_err(|e| format!("{}: {e}", args.midi.display()))?;
-    let tokens = corpus.tokens();
-    let vocabulary = Vocabulary::from_tokens(&tokens);
-    if vocabulary.len() > u16::MAX as usize {
+    let files = find_files(inputs);
+    let bar = ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} encoding {pos}/{len} files  {elapsed}").expect("valid template"),
+    );
+    let start = Instant::now();
+    let reports = encode_files(&files, &options, args.window_len + 1, || bar.inc(1));
+    let encode_wall = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    print_table(&reports);
+    let taken: Vec<&FileReport> = reports.iter().filter(|r| r.outcome.is_ok()).collect();
+    if taken.is_empty() {
+        return Err(format!("no usable training file among {} found", reports.len()));
+    }
+    let encoded = Encoded::of(&reports);
+    let tokens: usize = encoded.sequences.iter().map(Vec::len).sum();
+    println!(
+        "{} of {} files taken: {tokens} tokens, {} distinct values (encoded in {encode_wall:.2} s, {:.0} tokens/s)",
+        taken.len(),
+        reports.len(),
+        encoded.vocabulary.len(),
+        tokens as f64 / encode_wall.max(1e-9)
+    );
+    if encoded.vocabulary.len() > u16::MAX as usize {
         return Err(format!(
-            "{}: {} distinct tokens, more than the {} a model can have",
-            args.midi.display(),
-            vocabulary.len(),
+            "{} distinct tokens, more than the {} a model can have",
+            encoded.vocabulary.len(),
             u16::MAX
         ));
     }
-    let indices = vocabulary.encode(&tokens).expect("the vocabulary holds every token");
-    let windows = Windows::draw(&indices, args.windows, args.window_len, REFERENCE_DRAW_SEED)
-        .map_err(|e| format!("{}: {e}", args.midi.display()))?;
-    eprintln!(
-        "{}: {} tokens, {} distinct values; melody {}, chords {}",
-        args.midi.display(),
-        tokens.len(),
-        vocabulary.len(),
-        corpus.melody.label,
-        corpus.chords.label
-    );
+    // Which sequences train and which validate.
+    let held: Vec<usize> = match args.val_files {
+        Some(n) if n >= taken.len() => {
+            return Err(format!("--val-files {n} leaves no file to train on ({} taken)", taken.len()));
+        }
+        Some(n) => validation_files(taken.len(), n, args.seed),
+        None => Vec::new(),
+    };
+    let seqs = |keep: bool| -> Vec<&[usize]> {
+        (0..taken.len()).filter(|i| held.contains(i) != keep).map(|i| encoded.sequences[i].as_slice()).collect()
+    };
+    let (train_seqs, val_seqs) = (seqs(true), seqs(false));
+    let m = args.windows.unwrap_or(REFERENCE_WINDOWS * train_seqs.len());
+    let too_short = |e: improv::dataset::TooShort| e.to_string();
+    let drawn = Windows::draw_across(&train_seqs, m, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
+    let (windows, val_windows) = match (args.val_share, val_seqs.is_empty()) {
+        (Some(share), _) => {
+            let n = ((m as f64 * share).round() as usize).clamp(1, m.saturating_sub(1).max(1));
+            if n >= m {
+                return Err(format!("--val-share {share} of {m} windows leaves none to train on"));
+            }
+            let (kept, held) = drawn.split_off(n);
+            (kept, Some(held))
+        }
+        (None, false) => {
+            // As many validation windows per possible start as training windows.
+            let starts = |s: &[&[usize]]| s.iter().map(|x| x.len().saturating_sub(args.window_len)).sum::<usize>();
+            let n = (m * starts(&val_seqs)).div_ceil(starts(&train_seqs).max(1)).clamp(1, m);
+            let held = Windows::draw_across(&val_seqs, n, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
+            (drawn, Some(held))
+        }
+        (None, true) => (drawn, None),
+    };
+    if let Some(v) = &val_windows {
+        let what = if held.is_empty() {
+            "held-out windows".to_string()
+        } else {
+            let names: Vec<String> = held.iter().map(|&i| taken[i].name()).collect();
+            format!("windows of the held-out {} ({})", if held.len() == 1 { "file" } else { "files" }, names.join(", "))
+        };
+        println!("validation: {} {what}; training: {} windows", v.x.len(), windows.x.len());
+    }
     let config = TrainConfig {
         epochs: args.epochs,
         learning_rate: args.lr,
@@ -131,58 +256,102 @@ fn run(args: &Args) -> Result<(), String> {
     bar.set_style(
         ProgressStyle::with_template("{bar:40} epoch {pos}/{len}  loss {msg}  {elapsed}").expect("valid template"),
     );
+    let validation = val_windows.as_ref().map(|w| Validation { windows: w, patience: args.early_stop });
     let start = Instant::now();
-    let (params, losses) = train(&windows, vocabulary.len(), &config, |_, loss| {
-        bar.set_message(format!("{loss:.3}"));
+    let trained = train_validated(&windows, validation, encoded.vocabulary.len(), &config, |r| {
+        match r.validation {
+            Some(v) => bar.set_message(format!("{:.3}  validation {v:.3}", r.loss)),
+            None => bar.set_message(format!("{:.3}", r.loss)),
+        }
         bar.inc(1);
     });
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let source_name = args.midi.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let losses = &trained.losses;
+    let taken_files: Vec<&improv::training_set::TakenFile> =
+        taken.iter().filter_map(|r| r.outcome.as_ref().ok()).collect();
+    let sources: Vec<SourceFile> = taken
+        .iter()
+        .zip(&taken_files)
+        .map(|(r, t)| SourceFile { name: r.name(), sha256: t.sha256.clone(), tokens: t.tokens.len() as u32 })
+        .collect();
+    let (source_name, source_sha256) = match sources.as_slice() {
+        [one] => (one.name.clone(), one.sha256.clone()),
+        many => (
+            format!("{} files", many.len()),
+            combined_sha256(&many.iter().map(|s| s.sha256.as_str()).collect::<Vec<_>>()),
+        ),
+    };
     let training = TrainingInfo {
         source_name,
-        source_sha256: corpus.sha256.clone(),
-        epochs: args.epochs as u32,
+        source_sha256,
+        epochs: losses.len() as u32,
         seed: args.seed,
         learning_rate: args.lr,
         batch_size: args.batch as u32,
-        windows: args.windows as u32,
+        windows: windows.x.len() as u32,
         window_len: args.window_len as u32,
         losses: losses.clone(),
     };
-    let sequences = vec![indices.iter().map(|&i| i as u16).collect()];
-    let weights = Weights { params, vocabulary, training, corpus: sequences };
+    let corpus = encoded.sequences.iter().map(|s| s.iter().map(|&i| i as u16).collect()).collect();
+    let weights = Weights {
+        params: trained.params,
+        vocabulary: encoded.vocabulary,
+        training,
+        corpus,
+        sources,
+        validation: trained.validation.clone(),
+    };
     weights.validate().map_err(|e| format!("training produced unusable weights: {e}"))?;
     if let Some(png) = &args.loss_png {
-        let keras: Option<Vec<f32>> = corpus
-            .is_reference
+        let reference = taken_files.len() == 1 && taken_files[0].is_reference;
+        let keras: Option<Vec<f32>> = reference
             .then(|| serde_json::from_str::<serde_json::Value>(KERAS_LOSS_CURVE).ok())
             .flatten()
             .and_then(|v| {
                 v["loss_per_epoch"].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).map(|x| x as f32).collect())
             });
-        let title = format!("Training loss — {}", args.midi.file_name().unwrap_or_default().to_string_lossy());
-        plot_loss(&losses, keras.as_deref().map(|k| ("Keras 2.15 (reference)", k)), &title, png)?;
+        let mut others: Vec<(&str, &[f32])> = Vec::new();
+        if let Some(k) = &keras {
+            others.push(("Keras 2.15 (reference)", k));
+        }
+        if !trained.validation.is_empty() {
+            others.push(("validation", &trained.validation));
+        }
+        let name = match inputs {
+            [one] => one.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+            _ => format!("{} files", taken_files.len()),
+        };
+        plot_loss(losses, &others, &format!("Training loss — {name}"), png)?;
     }
     if let Some(csv) = &args.loss_csv {
-        let mut text = String::from("epoch,loss\n");
+        let mut text =
+            String::from(if trained.validation.is_empty() { "epoch,loss\n" } else { "epoch,loss,val_loss\n" });
         for (i, l) in losses.iter().enumerate() {
-            text.push_str(&format!("{},{l}\n", i + 1));
+            match trained.validation.get(i) {
+                Some(v) => text.push_str(&format!("{},{l},{v}\n", i + 1)),
+                None => text.push_str(&format!("{},{l}\n", i + 1)),
+            }
         }
         improv::atomic::write(csv, text.as_bytes())?;
     }
-    weights.save(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    weights.save(out).map_err(|e| format!("{}: {e}", out.display()))?;
     println!(
         "final loss {:.3} after {} epochs (epoch 1: {:.3})",
         losses.last().copied().unwrap_or(f32::NAN),
         losses.len(),
         losses.first().copied().unwrap_or(f32::NAN)
     );
+    if let (Some(best), Some(v)) = (trained.best_epoch, trained.validation.iter().copied().reduce(f32::min)) {
+        let kept = if args.early_stop.is_some() { format!("; kept epoch {best}'s weights") } else { String::new() };
+        let stop = if trained.stopped_early { ", stopped early" } else { "" };
+        println!("validation loss {v:.3} at best (epoch {best}{stop}){kept}");
+    }
     println!(
         "wall time {wall:.2} s, {:.0} sequences/s ({} windows × {} epochs)",
-        (args.windows * args.epochs) as f64 / wall,
-        args.windows,
-        args.epochs
+        (windows.x.len() * losses.len()) as f64 / wall,
+        windows.x.len(),
+        losses.len()
     );
     println!("wrote {} ({} parameters)", out.display(), weights.params.count());
     Ok(())

@@ -12,11 +12,16 @@ use std::path::Path;
 
 /// First bytes of every weights file.
 pub const MAGIC: [u8; 8] = *b"IMPRVWTS";
-/// Format written by this version: 2 adds the training token sequences. Version 1
-/// files (without them) still load; newer ones are refused.
-pub const FORMAT_VERSION: u32 = 2;
+/// Newest format: 3 adds the list of training files and the validation curve;
+/// 2 added the training token sequences. Every older version still loads; newer
+/// ones are refused. The writer picks the oldest version that holds everything,
+/// so a model trained on one file without validation is still version 2 (and the
+/// committed reference weights stay byte for byte).
+pub const FORMAT_VERSION: u32 = 3;
 /// The first format, still read.
 const FORMAT_V1: u32 = 1;
+/// The format with token sequences, written for one file without validation.
+const FORMAT_V2: u32 = 2;
 /// Largest body accepted, and the decoder's allocation limit: a length field in a
 /// damaged file can never make it reserve more than this.
 pub const MAX_BODY_BYTES: usize = 64 << 20;
@@ -73,6 +78,36 @@ struct BodyV2 {
     corpus: Vec<Vec<u16>>,
 }
 
+/// The version-3 body: version 2's, then the training files and the validation curve.
+#[derive(Serialize, Deserialize)]
+struct BodyV3 {
+    v2: BodyV2,
+    sources: Vec<SourceFile>,
+    validation: Vec<f32>,
+}
+
+/// One file a model was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// File name (without its folder).
+    pub name: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Grammar tokens it gave.
+    pub tokens: u32,
+}
+
+impl SourceFile {
+    /// The single source a version 1 or 2 file records.
+    fn single(training: &TrainingInfo, corpus: &[Vec<u16>]) -> Vec<Self> {
+        vec![Self {
+            name: training.source_name.clone(),
+            sha256: training.source_sha256.clone(),
+            tokens: corpus.first().map_or(0, |c| c.len() as u32),
+        }]
+    }
+}
+
 /// A trained model with its vocabulary and provenance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
@@ -86,6 +121,10 @@ pub struct Weights {
     /// (empty for version-1 files): what guidance checks a solo against so it does
     /// not copy them.
     pub corpus: Vec<Vec<u16>>,
+    /// The files it was trained on, in the order of `corpus`.
+    pub sources: Vec<SourceFile>,
+    /// Validation loss of every epoch (empty if none was held out).
+    pub validation: Vec<f32>,
 }
 
 /// Why a weights file was refused.
@@ -162,11 +201,18 @@ impl Weights {
             dense,
             dense_bias,
         };
-        let body = BodyV2 { v1, corpus: self.corpus.clone() };
-        let body = bincode::serde::encode_to_vec(&body, bincode_config()).expect("plain data encodes");
+        let v2 = BodyV2 { v1, corpus: self.corpus.clone() };
+        let single = self.sources == SourceFile::single(&self.training, &self.corpus);
+        let (version, body) = if single && self.validation.is_empty() {
+            (FORMAT_V2, bincode::serde::encode_to_vec(&v2, bincode_config()))
+        } else {
+            let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
+            (FORMAT_VERSION, bincode::serde::encode_to_vec(&v3, bincode_config()))
+        };
+        let body = body.expect("plain data encodes");
         let mut out = Vec::with_capacity(HEADER_LEN + body.len());
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(body.len() as u64).to_le_bytes());
         out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
         out.extend_from_slice(&body);
@@ -186,7 +232,7 @@ impl Weights {
             return Err(WeightsError::Truncated(format!("{} bytes, the header alone has {HEADER_LEN}", bytes.len())));
         }
         let found = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if found != FORMAT_VERSION && found != FORMAT_V1 {
+        if !(FORMAT_V1..=FORMAT_VERSION).contains(&found) {
             return Err(WeightsError::Version { found });
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
@@ -205,15 +251,24 @@ impl Weights {
             return Err(WeightsError::Checksum);
         }
         let decode_error = |e: bincode::error::DecodeError| WeightsError::Decode(e.to_string());
-        let (b, corpus) = if found == FORMAT_V1 {
-            let (b, _): (Body, usize) =
-                bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-            (b, Vec::new())
-        } else {
-            let (b, _): (BodyV2, usize) =
-                bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-            (b.v1, b.corpus)
+        let (b, corpus, sources, validation) = match found {
+            FORMAT_V1 => {
+                let (b, _): (Body, usize) =
+                    bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+                (b, Vec::new(), None, Vec::new())
+            }
+            FORMAT_V2 => {
+                let (b, _): (BodyV2, usize) =
+                    bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+                (b.v1, b.corpus, None, Vec::new())
+            }
+            _ => {
+                let (b, _): (BodyV3, usize) =
+                    bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+                (b.v2.v1, b.v2.corpus, Some(b.sources), b.validation)
+            }
         };
+        let sources = sources.unwrap_or_else(|| SourceFile::single(&b.training, &corpus));
         let (n, h) = (b.n_values as usize, b.hidden as usize);
         let shape = |what: &str, e: ndarray::ShapeError| WeightsError::Shape(format!("{what}: {e}"));
         let params = Params {
@@ -228,7 +283,14 @@ impl Weights {
         if corpus.iter().flatten().any(|&t| t as usize >= n) {
             return Err(WeightsError::Vocabulary("a training token is not in the vocabulary".into()));
         }
-        let w = Self { params, vocabulary, training: b.training, corpus };
+        if sources.len() != corpus.len() && !corpus.is_empty() {
+            return Err(WeightsError::Decode(format!(
+                "{} training files for {} token sequences",
+                sources.len(),
+                corpus.len()
+            )));
+        }
+        let w = Self { params, vocabulary, training: b.training, corpus, sources, validation };
         w.validate()?;
         Ok(w)
     }
@@ -268,7 +330,22 @@ mod tests {
             window_len: 30,
             losses: vec![1.5],
         };
-        Weights { params, vocabulary, training, corpus: vec![vec![0, 2, 1, 0]] }
+        let corpus = vec![vec![0, 2, 1, 0]];
+        let sources = SourceFile::single(&training, &corpus);
+        Weights { params, vocabulary, training, corpus, sources, validation: Vec::new() }
+    }
+
+    #[test]
+    fn one_file_without_validation_is_written_as_version_2_and_more_as_version_3() {
+        let w = sample();
+        assert_eq!(w.to_bytes()[8..12], FORMAT_V2.to_le_bytes());
+        let mut many = sample();
+        many.corpus.push(vec![1, 1, 2]);
+        many.sources.push(SourceFile { name: "y.musicxml".into(), sha256: "11".into(), tokens: 3 });
+        many.validation = vec![2.5];
+        let bytes = many.to_bytes();
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(Weights::from_bytes(&bytes).unwrap(), many);
     }
 
     #[test]
@@ -301,6 +378,7 @@ mod tests {
         let read = Weights::from_bytes(&bytes).unwrap();
         assert_eq!(read.params, w.params);
         assert!(read.corpus.is_empty());
+        assert_eq!((read.sources[0].name.as_str(), read.sources[0].tokens), ("x.mid", 0));
     }
 
     /// A length field of 2^40 or 2^63 under a valid checksum is refused, not

@@ -63,10 +63,24 @@ pub fn loss_and_grad<T: Real + 'static>(
     zero_targets: ZeroTargets,
     grad: Option<&mut Params<T>>,
 ) -> T {
+    loss_and_grad_of_part(p, xs, ys, xs.len(), zero_targets, grad)
+}
+
+/// [`loss_and_grad`] of a part of a batch of `batch_len` windows: the loss and
+/// gradients are scaled by `1 / batch_len`, so the parts of a batch add up to the
+/// whole batch's (the trainer computes parts on several cores).
+pub fn loss_and_grad_of_part<T: Real + 'static>(
+    p: &Params<T>,
+    xs: &[&[Option<usize>]],
+    ys: &[&[Option<usize>]],
+    batch_len: usize,
+    zero_targets: ZeroTargets,
+    grad: Option<&mut Params<T>>,
+) -> T {
     let batch = xs.len();
     let tx = xs.first().map_or(0, |x| x.len());
     let (n, h) = (p.n_values(), p.hidden());
-    let scale = T::one() / T::from(batch.max(1)).expect("batch size");
+    let scale = T::one() / T::from(batch_len.max(1)).expect("batch size");
     let mut a = Array2::<T>::zeros((batch, h));
     let mut c = Array2::<T>::zeros((batch, h));
     let mut steps: Vec<Step<T>> = Vec::with_capacity(tx);

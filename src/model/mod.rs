@@ -10,11 +10,11 @@ pub mod stream;
 pub mod trainer;
 
 pub use adam::Adam;
-pub use file::{TrainingInfo, Weights, WeightsError};
-pub use graph::{ZeroTargets, loss_and_grad};
+pub use file::{SourceFile, TrainingInfo, Weights, WeightsError};
+pub use graph::{ZeroTargets, loss_and_grad, loss_and_grad_of_part};
 pub use params::Params;
 pub use stream::{Isa, Model, Precision, Sampling, State};
-pub use trainer::{TrainConfig, train};
+pub use trainer::{EpochReport, TrainConfig, Trained, Validation, train, train_validated};
 
 /// LSTM units of the reference model (`LSTM(n_a=64)`).
 pub const HIDDEN: usize = 64;

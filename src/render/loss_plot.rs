@@ -6,24 +6,20 @@ use std::path::Path;
 /// Size of the loss-curve picture in pixels.
 const SIZE: (u32, u32) = (900, 500);
 
-/// Draws loss per epoch, with an optional reference curve (e.g. Keras') beside it.
+/// Draws the training loss per epoch, with other curves beside it (Keras' on the
+/// reference data, the validation loss).
 /// Writes `path` through a temporary file, so a failure leaves nothing behind.
-pub fn plot_loss(losses: &[f32], reference: Option<(&str, &[f32])>, title: &str, path: &Path) -> Result<(), String> {
+pub fn plot_loss(losses: &[f32], others: &[(&str, &[f32])], title: &str, path: &Path) -> Result<(), String> {
     let tmp = crate::atomic::temp_beside(path, ".png")?;
-    draw(losses, reference, title, tmp.path()).map_err(|e| format!("cannot draw the loss curve: {e}"))?;
+    draw(losses, others, title, tmp.path()).map_err(|e| format!("cannot draw the loss curve: {e}"))?;
     crate::atomic::persist(tmp, path)
 }
 
-fn draw(
-    losses: &[f32],
-    reference: Option<(&str, &[f32])>,
-    title: &str,
-    path: &Path,
-) -> Result<(), Box<dyn std::error::Error>> {
+fn draw(losses: &[f32], others: &[(&str, &[f32])], title: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let epochs = losses.len().max(reference.map_or(0, |r| r.1.len())).max(1);
-    let top = losses.iter().chain(reference.iter().flat_map(|r| r.1.iter())).copied().fold(1.0f32, f32::max);
+    let epochs = others.iter().map(|r| r.1.len()).fold(losses.len(), usize::max).max(1);
+    let top = losses.iter().chain(others.iter().flat_map(|r| r.1.iter())).copied().fold(1.0f32, f32::max);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -34,14 +30,15 @@ fn draw(
     let ours = losses.iter().enumerate().map(|(i, &l)| (i as f32 + 1.0, l));
     chart
         .draw_series(LineSeries::new(ours, BLUE.stroke_width(2)))?
-        .label("Improv")
+        .label(if others.is_empty() { "Improv" } else { "Improv (training)" })
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-    if let Some((name, curve)) = reference {
+    for (&(name, curve), colour) in others.iter().zip([RED.mix(0.7), RGBColor(0, 140, 60).mix(0.9)].into_iter().cycle())
+    {
         let pts = curve.iter().enumerate().map(|(i, &l)| (i as f32 + 1.0, l));
         chart
-            .draw_series(LineSeries::new(pts, RED.mix(0.7)))?
+            .draw_series(LineSeries::new(pts, colour.stroke_width(2)))?
             .label(name)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.7)));
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
     }
     chart.configure_series_labels().border_style(BLACK).background_style(WHITE.mix(0.9)).draw()?;
     root.present()?;

@@ -45,6 +45,15 @@ pub fn run(args: &Args) -> Result<(), String> {
     if let (Some(first), Some(last)) = (t.losses.first(), t.losses.last()) {
         println!("  loss: {first:.3} at epoch 1, {last:.3} at the end");
     }
+    if let Some((best, v)) = w.validation.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        println!("  validation loss: {v:.3} at best (epoch {})", best + 1);
+    }
+    if w.sources.len() > 1 {
+        println!("  training files:");
+        for s in &w.sources {
+            println!("    {:<40} {:>6} tokens  sha256 {}…", s.name, s.tokens, s.sha256.get(..12).unwrap_or(&s.sha256));
+        }
+    }
     println!("  inference path: {:?}", Isa::detect());
     Ok(())
 }
