@@ -66,7 +66,7 @@ fn slash_chord_altered_dominant_tie_and_triplet() {
             // The slash chord sounds its bass, E, below the triad.
             ("C/E".to_string(), b(2, 1), vec![40, 48, 52, 55]),
             // G7 with a raised fifth and an added flat ninth: G B D# F Ab.
-            ("G7#5(addb9)".to_string(), b(4, 1), vec![43, 55, 56, 59, 63, 65]),
+            ("G7#5b9".to_string(), b(4, 1), vec![43, 55, 56, 59, 63, 65]),
         ]
     );
     // E and G are chord tones of Cmaj7; A over C/E is a scale tone; over the
@@ -126,7 +126,7 @@ fn chord_symbols_are_the_changes_of_a_lead_sheet() {
         names,
         [
             vec![("Cmaj7".to_string(), beats(0, 1)), ("C/E".to_string(), beats(2, 1))],
-            vec![("G7#5(addb9)".to_string(), beats(0, 1))]
+            vec![("G7#5b9".to_string(), beats(0, 1))]
         ]
     );
     let err = chord_bars(&sheet("no_chord_symbols.musicxml"), None, Beats::from_integer(4)).unwrap_err();
@@ -228,4 +228,29 @@ fn corpus_cli_reads_a_lead_sheet_and_refuses_one_without_chords() {
     let path = common::project("tests/data/leadsheets/no_chord_symbols.musicxml");
     let out = std::process::Command::new(bin).arg("corpus").arg(&path).output().unwrap();
     common::assert_fails(&out, "no chord symbols");
+}
+
+#[test]
+fn generate_plays_over_a_lead_sheets_changes() {
+    let bin = env!("CARGO_BIN_EXE_improv");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("solo.mid");
+    let sheet = common::project("tests/data/corpus/sheets/f_blues_head.musicxml");
+    let o = std::process::Command::new(bin)
+        .args(["generate", "--seed", "4", "--chords-from"])
+        .arg(&sheet)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("12 bars from P1 \"Trumpet\""), "{text}");
+    // A waltz is refused for changes: Improv plays in 4/4.
+    let waltz = dir.path().join("waltz.musicxml");
+    let text = std::fs::read_to_string(&sheet).unwrap().replace("<beats>4</beats>", "<beats>3</beats>");
+    std::fs::write(&waltz, text).unwrap();
+    let o =
+        std::process::Command::new(bin).args(["generate", "--chords-from"]).arg(&waltz).arg("-o").arg(&out).output();
+    common::assert_fails(&o.unwrap(), "3 quarter notes a bar");
 }

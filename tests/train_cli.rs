@@ -142,7 +142,7 @@ fn bad_training_input() {
         ],
     );
     std::fs::write(&tiny, bytes).unwrap();
-    assert_fails(&train_bin(&["--midi", tiny.to_str().unwrap(), "--out", out.to_str().unwrap()]), "at least 31");
+    assert_fails(&train_bin(&["--midi", tiny.to_str().unwrap(), "--out", out.to_str().unwrap()]), "needs 31");
     assert!(!out.exists(), "no output file after a failure");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary files left");
 }

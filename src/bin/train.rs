@@ -184,8 +184,14 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
     bar.finish_and_clear();
     print_table(&reports);
     let taken: Vec<&FileReport> = reports.iter().filter(|r| r.outcome.is_ok()).collect();
-    if taken.is_empty() {
-        return Err(format!("no usable training file among {} found", reports.len()));
+    match (taken.is_empty(), reports.as_slice()) {
+        (false, _) => {}
+        (true, []) => return Err("no files found in the inputs".into()),
+        (true, [one]) => {
+            let why = one.outcome.as_ref().err().map_or("", String::as_str);
+            return Err(format!("{}: {why}", one.path.display()));
+        }
+        (true, all) => return Err(format!("none of the {} files found is usable (see the table)", all.len())),
     }
     let encoded = Encoded::of(&reports);
     let tokens: usize = encoded.sequences.iter().map(Vec::len).sum();

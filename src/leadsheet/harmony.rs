@@ -137,7 +137,12 @@ impl Harmony {
                 DegreeKind::Add => {
                     let at = dominant_degree(d.value).expect("1..=13") + d.alter;
                     intervals.push(at.rem_euclid(12));
-                    written.push_str(&format!("(add{sign}{})", d.value));
+                    // An altered tension reads as one (7b9); a plain added tone says "add".
+                    if sign.is_empty() {
+                        written.push_str(&format!("(add{})", d.value));
+                    } else {
+                        written.push_str(&format!("{sign}{}", d.value));
+                    }
                 }
                 DegreeKind::Alter => {
                     let own = degree_in(&intervals, d.value).or_else(|| dominant_degree(d.value));
@@ -202,7 +207,9 @@ mod tests {
         // G7 with an altered fifth and ninth: G7(#5, b9) → G B D# F Ab.
         let alt = harmony(7, "dominant", &[(5, 1, Alter), (9, -1, Add)], None).to_symbol().unwrap().unwrap();
         assert_eq!(alt.intervals, [0, 1, 4, 8, 10]);
-        assert_eq!(alt.text, "G7#5(addb9)");
+        assert_eq!(alt.text, "G7#5b9");
+        // The name reads back as the same chord.
+        assert_eq!(ChordSymbol::parse(&alt.text).unwrap().intervals, alt.intervals);
         // Cm7 without its fifth, with an added eleventh.
         let m = harmony(0, "minor-seventh", &[(5, 0, Subtract), (11, 0, Add)], None).to_symbol().unwrap().unwrap();
         assert_eq!(m.intervals, [0, 3, 5, 10]);
