@@ -18,6 +18,7 @@ pub mod midi;
 pub mod model;
 pub mod mt19937;
 pub mod musicality;
+pub mod pipe;
 #[cfg(feature = "plugin")]
 pub mod plugin;
 pub mod render;

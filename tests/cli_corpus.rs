@@ -99,3 +99,22 @@ fn a_users_whole_file_without_the_reference_window() {
     assert!(json["window"].is_null());
     assert!(json["tokens"].as_array().unwrap().len() > 1000);
 }
+
+/// `improv corpus song.mid --json | head -1`: the reader goes away early; Improv ends
+/// quietly (SIGPIPE, as Unix tools do) instead of panicking in `println!`.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_improv"))
+        .args(["corpus", "--json"])
+        .arg(common::metheny())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // close the reading end before the JSON (over 64 KB) is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

@@ -365,6 +365,7 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
 
 fn main() -> ExitCode {
     use clap::error::ErrorKind;
+    improv::pipe::end_quietly_on_closed_pipe();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),

@@ -359,11 +359,7 @@ impl<'m> PartReader<'m> {
                     }
                     "harmony" => self.harmony(item)?,
                     "direction" | "sound" => self.sound(item),
-                    "barline" => {
-                        if child(item, "repeat").is_some() {
-                            self.counts.repeats += 1;
-                        }
-                    }
+                    "barline" if child(item, "repeat").is_some() => self.counts.repeats += 1,
                     _ => {}
                 }
             }
@@ -415,10 +411,12 @@ impl<'m> PartReader<'m> {
 
     fn sound(&mut self, node: Node) {
         let sound = if node.has_tag_name("sound") { Some(node) } else { child(node, "sound") };
-        if let Some(t) = sound.and_then(|s| s.attribute("tempo")).and_then(|t| t.parse::<f64>().ok()) {
-            if self.tempo.is_none() && t.is_finite() && (10.0..=400.0).contains(&t) {
-                *self.tempo = Some(t);
-            }
+        if let Some(t) = sound.and_then(|s| s.attribute("tempo")).and_then(|t| t.parse::<f64>().ok())
+            && self.tempo.is_none()
+            && t.is_finite()
+            && (10.0..=400.0).contains(&t)
+        {
+            *self.tempo = Some(t);
         }
     }
 

@@ -50,13 +50,31 @@ struct Step<T> {
     probs: Array2<T>,
 }
 
+/// Windows of a part computed together on one core. Every row of the forward
+/// pass and of the backward pass's activation gradients depends on its own window
+/// only, so a group's rows come out bit for bit as they would in the whole part;
+/// only the sums over windows (the weight gradients, the loss) mix rows, and they
+/// are taken afterwards over the whole part in the original order. So the result
+/// is the same for any number of groups, and the second core halves the rest.
+const ROW_GROUP: usize = 8;
+
+/// One group's rows: its forward steps, its loss terms and its gradients at the
+/// logits and the gate pre-activations, per step.
+struct Rows<T> {
+    steps: Vec<Step<T>>,
+    /// Loss term of each (step, row) that has a target.
+    terms: Vec<Vec<Option<T>>>,
+    dlogits: Vec<Array2<T>>,
+    dz: Vec<Array2<T>>,
+}
+
 /// Loss of one batch: the sum over the Tx outputs of the batch-mean categorical
 /// cross-entropy (computed from the logits, so never clipped). A step without a
 /// target (`None`) contributes nothing, as an all-zero one-hot row does in Keras.
 ///
 /// `xs[b][t]` is the input token of sample b at step t (`None` = zero vector);
 /// `ys[b][t]` its target. If `grad` is given, the gradients are *added* to it.
-pub fn loss_and_grad<T: Real + 'static>(
+pub fn loss_and_grad<T: Real + Send + Sync + 'static>(
     p: &Params<T>,
     xs: &[&[Option<usize>]],
     ys: &[&[Option<usize>]],
@@ -68,8 +86,9 @@ pub fn loss_and_grad<T: Real + 'static>(
 
 /// [`loss_and_grad`] of a part of a batch of `batch_len` windows: the loss and
 /// gradients are scaled by `1 / batch_len`, so the parts of a batch add up to the
-/// whole batch's (the trainer computes parts on several cores).
-pub fn loss_and_grad_of_part<T: Real + 'static>(
+/// whole batch's (the trainer computes parts on several cores). The part's rows
+/// are computed in groups on the cores of the current rayon pool.
+pub fn loss_and_grad_of_part<T: Real + Send + Sync + 'static>(
     p: &Params<T>,
     xs: &[&[Option<usize>]],
     ys: &[&[Option<usize>]],
@@ -78,13 +97,56 @@ pub fn loss_and_grad_of_part<T: Real + 'static>(
     grad: Option<&mut Params<T>>,
 ) -> T {
     let batch = xs.len();
+    let scale = T::one() / T::from(batch_len.max(1)).expect("batch size");
+    let with_grad = grad.is_some();
+    let groups = batch.div_ceil(ROW_GROUP).clamp(1, rayon::current_num_threads().max(1));
+    let size = batch.div_ceil(groups).max(1);
+    let run = |lo: usize| {
+        let hi = (lo + size).min(batch);
+        rows(p, &xs[lo..hi], &ys[lo..hi], scale, zero_targets, with_grad)
+    };
+    let parts: Vec<Rows<T>> = if groups == 1 {
+        vec![run(0)]
+    } else {
+        use rayon::prelude::*;
+        (0..groups).into_par_iter().map(|g| run(g * size)).collect()
+    };
+    // The loss: terms in (step, window) order, as one pass over the whole part adds them.
+    let tx = xs.first().map_or(0, |x| x.len());
+    let mut loss = T::zero();
+    for t in 0..tx {
+        for term in parts.iter().flat_map(|r| r.terms[t].iter()).flatten() {
+            loss = loss - *term;
+        }
+    }
+    if let Some(grad) = grad {
+        accumulate(xs, &parts, grad);
+    }
+    loss
+}
+
+/// Stacks the groups' arrays of step `t` into the whole part's.
+fn stack<T: Real>(parts: &[Rows<T>], pick: impl Fn(&Rows<T>) -> ArrayView2<'_, T>) -> Array2<T> {
+    let views: Vec<ArrayView2<T>> = parts.iter().map(pick).collect();
+    ndarray::concatenate(Axis(0), &views).expect("groups share their columns")
+}
+
+/// Forward pass and activation gradients of one group of windows.
+fn rows<T: Real + 'static>(
+    p: &Params<T>,
+    xs: &[&[Option<usize>]],
+    ys: &[&[Option<usize>]],
+    scale: T,
+    zero_targets: ZeroTargets,
+    with_grad: bool,
+) -> Rows<T> {
+    let batch = xs.len();
     let tx = xs.first().map_or(0, |x| x.len());
     let (n, h) = (p.n_values(), p.hidden());
-    let scale = T::one() / T::from(batch_len.max(1)).expect("batch size");
     let mut a = Array2::<T>::zeros((batch, h));
     let mut c = Array2::<T>::zeros((batch, h));
     let mut steps: Vec<Step<T>> = Vec::with_capacity(tx);
-    let mut loss = T::zero();
+    let mut terms = Vec::with_capacity(tx);
     for t in 0..tx {
         let mut z = Array2::<T>::zeros((batch, GATES * h));
         z += &p.bias;
@@ -112,41 +174,44 @@ pub fn loss_and_grad_of_part<T: Real + 'static>(
         logits += &p.dense_bias;
         general_mat_mul(T::one(), &a_new, &p.dense, T::one(), &mut logits);
         let mut probs = logits;
+        let mut step_terms = Vec::with_capacity(batch);
         for (b, mut row) in probs.axis_iter_mut(Axis(0)).enumerate() {
             let max = row.iter().copied().fold(T::neg_infinity(), T::max);
             let target = ys[b][t].filter(|&y| y < n).map(|y| row[y]);
             row.mapv_inplace(|v| (v - max).exp());
             let sum: T = row.iter().copied().sum();
-            if let Some(logit) = target {
-                loss = loss - (logit - max - sum.ln()) * scale;
-            }
+            step_terms.push(target.map(|logit| (logit - max - sum.ln()) * scale));
             row.mapv_inplace(|v| v / sum);
         }
+        terms.push(step_terms);
         steps.push(Step { a_prev: a, c_prev: c, gates, tanh_c, probs });
         a = a_new;
         c = c_new;
     }
-    if let Some(grad) = grad {
-        backward(p, xs, ys, &steps, scale, zero_targets, grad);
+    let mut out = Rows { steps, terms, dlogits: Vec::new(), dz: Vec::new() };
+    if with_grad {
+        backward_rows(p, ys, scale, zero_targets, &mut out);
     }
-    loss
+    out
 }
 
-fn backward<T: Real + 'static>(
+/// The backward pass's per-window part: the gradients at the logits and at the
+/// gate pre-activations of every step (stored in step order).
+fn backward_rows<T: Real + 'static>(
     p: &Params<T>,
-    xs: &[&[Option<usize>]],
     ys: &[&[Option<usize>]],
-    steps: &[Step<T>],
     scale: T,
     zero_targets: ZeroTargets,
-    grad: &mut Params<T>,
+    out: &mut Rows<T>,
 ) {
     let (n, h) = (p.n_values(), p.hidden());
-    let batch = xs.len();
+    let batch = ys.len();
+    let tx = out.steps.len();
     let mut da_next = Array2::<T>::zeros((batch, h));
     let mut dc_next = Array2::<T>::zeros((batch, h));
-    let mut dz = Array2::<T>::zeros((batch, GATES * h));
-    for (t, st) in steps.iter().enumerate().rev() {
+    let mut dlogits_all = Vec::with_capacity(tx);
+    let mut dz_all = Vec::with_capacity(tx);
+    for (t, st) in out.steps.iter().enumerate().rev() {
         // dL/dlogits = (p − y) / B on rows with a target; see `ZeroTargets` for the others.
         let mut dlogits = st.probs.clone();
         for (b, mut row) in dlogits.axis_iter_mut(Axis(0)).enumerate() {
@@ -161,9 +226,6 @@ fn backward<T: Real + 'static>(
                 },
             }
         }
-        let a = (&st.gates.slice(s![.., 3 * h..]) * &st.tanh_c).to_owned();
-        general_mat_mul(T::one(), &a.t(), &dlogits, T::one(), &mut grad.dense);
-        grad.dense_bias += &dlogits.sum_axis(Axis(0));
         let mut da = da_next.clone();
         general_mat_mul(T::one(), &dlogits, &p.dense.t(), T::one(), &mut da);
 
@@ -180,12 +242,47 @@ fn backward<T: Real + 'static>(
         let d_i = &dc * &g * &i.mapv(|x| x * (one - x));
         let d_f = &dc * &st.c_prev * &f.mapv(|x| x * (one - x));
         let d_g = &dc * &i * &g.mapv(|x| one - x * x);
+        let mut dz = Array2::<T>::zeros((batch, GATES * h));
         dz.slice_mut(s![.., 0..h]).assign(&d_i);
         dz.slice_mut(s![.., h..2 * h]).assign(&d_f);
         dz.slice_mut(s![.., 2 * h..3 * h]).assign(&d_g);
         dz.slice_mut(s![.., 3 * h..]).assign(&d_o);
+        da_next.fill(T::zero());
+        general_mat_mul(T::one(), &dz, &p.recurrent.t(), T::zero(), &mut da_next);
+        dc_next = &dc * &f;
+        dlogits_all.push(dlogits);
+        dz_all.push(dz);
+    }
+    dlogits_all.reverse();
+    dz_all.reverse();
+    out.dlogits = dlogits_all;
+    out.dz = dz_all;
+}
 
-        let a_prev: ArrayView2<T> = st.a_prev.view();
+/// The weight gradients: sums over the whole part's windows, step by step from
+/// the last, in the order one pass over the whole part takes them.
+fn accumulate<T: Real + 'static>(xs: &[&[Option<usize>]], parts: &[Rows<T>], grad: &mut Params<T>) {
+    let (n, h) = (grad.n_values(), grad.hidden());
+    let tx = parts.first().map_or(0, |r| r.steps.len());
+    let single = parts.len() == 1;
+    for t in (0..tx).rev() {
+        let owned;
+        let (dlogits, dz, a_prev, a) = if single {
+            let (r, st) = (&parts[0], &parts[0].steps[t]);
+            let a = (&st.gates.slice(s![.., 3 * h..]) * &st.tanh_c).to_owned();
+            (r.dlogits[t].view(), r.dz[t].view(), st.a_prev.view(), a)
+        } else {
+            let a = stack(parts, |r| r.steps[t].tanh_c.view());
+            let o = stack(parts, |r| r.steps[t].gates.slice(s![.., 3 * h..]));
+            owned = (
+                stack(parts, |r| r.dlogits[t].view()),
+                stack(parts, |r| r.dz[t].view()),
+                stack(parts, |r| r.steps[t].a_prev.view()),
+            );
+            (owned.0.view(), owned.1.view(), owned.2.view(), (&o * &a).to_owned())
+        };
+        general_mat_mul(T::one(), &a.t(), &dlogits, T::one(), &mut grad.dense);
+        grad.dense_bias += &dlogits.sum_axis(Axis(0));
         general_mat_mul(T::one(), &a_prev.t(), &dz, T::one(), &mut grad.recurrent);
         grad.bias += &dz.sum_axis(Axis(0));
         for (b, x) in xs.iter().enumerate() {
@@ -194,9 +291,6 @@ fn backward<T: Real + 'static>(
                 row += &dz.row(b);
             }
         }
-        da_next.fill(T::zero());
-        general_mat_mul(T::one(), &dz, &p.recurrent.t(), T::zero(), &mut da_next);
-        dc_next = &dc * &f;
     }
 }
 

@@ -30,6 +30,7 @@ enum Command {
 
 fn main() -> ExitCode {
     use clap::error::ErrorKind;
+    improv::pipe::end_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
