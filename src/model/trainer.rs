@@ -16,11 +16,12 @@ use rayon::prelude::*;
 pub const EPOCHS: usize = 100;
 /// Keras' default batch size (32): two steps per epoch on 60 windows.
 pub const BATCH_SIZE: usize = 32;
-/// Windows whose gradients one core computes. A batch is cut into parts of this
-/// many windows, computed in parallel and summed in part order, so the weights
-/// never depend on the number of threads. It is Keras' batch, so a batch of up to
-/// 32 windows is one part and trains exactly as the first version did (the
-/// committed reference weights stay byte for byte); larger batches use more cores.
+/// Windows whose weight gradients are summed together. A batch is cut into parts
+/// of this many windows, computed in parallel and summed in part order, so the
+/// weights never depend on the number of threads. It is Keras' batch, so a batch of
+/// up to 32 windows is one part and trains exactly as the first version did (the
+/// committed reference weights stay byte for byte). Inside a part, the windows'
+/// forward and backward passes are spread over the cores too (see `graph`).
 pub const GRAD_PART: usize = 32;
 
 /// Training settings; the defaults are the reference's.
