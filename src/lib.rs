@@ -12,6 +12,7 @@ pub mod generate;
 pub mod grammar;
 pub mod improvise;
 pub mod input;
+pub mod interrupt;
 pub mod leadsheet;
 pub mod message;
 pub mod midi;

@@ -261,3 +261,60 @@ fn every_source_of_bars_has_one_limit() {
     assert_fails(&improv_in(dir.path(), &["generate", "--bars", "10001"]), "between 1 and 10000");
     assert!(!dir.path().join("solo.mid").exists());
 }
+
+/// Audio has a length limit, checked before anything is written; a SoundFont that
+/// is not one is refused before the MIDI file is written.
+#[test]
+fn audio_length_and_soundfont_are_checked_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = improv_in(d, &["generate", "--tempo", "20", "--bars", "10000", "--wav", "x.wav"]);
+    assert_fails(&out, "the solo lasts 33 h 20 min; --wav renders at most 60 min");
+    std::fs::write(d.join("fake.sf2"), std::fs::read(common::metheny()).unwrap()).unwrap();
+    std::fs::write(d.join("empty.sf2"), b"").unwrap();
+    for font in ["fake.sf2", "empty.sf2"] {
+        let out = improv_in(d, &["generate", "--bars", "2", "--wav", "x.wav", "--soundfont", font]);
+        assert_fails(&out, "not a usable SoundFont");
+    }
+    let mut left: Vec<String> =
+        std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["empty.sf2", "fake.sf2"], "no solo.mid, no WAV, no temporary file");
+}
+
+/// SIGTERM (or Ctrl-C) during a long render removes the partial WAV.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_render_leaves_no_partial_file() {
+    let Ok(font) = improv::render::find_soundfont(None) else {
+        eprintln!("no SoundFont installed: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_improv"))
+        .current_dir(dir.path())
+        .args(["generate", "--bars", "400", "--tempo", "40", "--peak", "raw", "--wav", "long.wav", "--soundfont"])
+        .arg(&font)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".improv-"))
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while partial() == 0 {
+        assert!(started.elapsed().as_secs() < 60, "the render never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("interrupted; the partial file was removed"), "{err}");
+    assert_eq!(partial(), 0, "the partial WAV is gone");
+    assert!(!dir.path().join("long.wav").exists());
+}

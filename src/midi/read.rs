@@ -133,13 +133,39 @@ fn check_chunks(bytes: &[u8]) -> Result<(), MidiError> {
     Ok(())
 }
 
+/// The Standard MIDI File inside a RIFF MIDI file (`.rmi`: `RIFF`, size, `RMID`,
+/// then chunks, one of them `data` holding the SMF), or the bytes as they are.
+fn unwrap_rmid(bytes: &[u8]) -> Result<&[u8], MidiError> {
+    if !(bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"RMID") {
+        return Ok(bytes);
+    }
+    let mut at = 12usize;
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let len = u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]) as usize;
+        let body = at + 8;
+        if id == b"data" {
+            let end = body.checked_add(len).filter(|&e| e <= bytes.len()).ok_or_else(|| {
+                MidiError::Truncated(format!(
+                    "the RIFF data chunk declares {len} bytes but {} remain",
+                    bytes.len() - body
+                ))
+            })?;
+            return Ok(&bytes[body..end]);
+        }
+        // Chunks are padded to an even length.
+        at = body.saturating_add(len).saturating_add(len & 1);
+    }
+    Err(MidiError::Parse("a RIFF MIDI file without a data chunk".into()))
+}
+
 impl MidiFile {
     /// Reads and parses a file.
     pub fn read(path: &Path) -> Result<Self, MidiError> {
         if path.is_dir() {
             return Err(MidiError::NotAFile);
         }
-        let bytes = std::fs::read(path).map_err(|e| MidiError::Io(e.kind().to_string()))?;
+        let bytes = crate::input::read_bounded(path, crate::input::MAX_MUSIC_BYTES).map_err(MidiError::Io)?;
         Self::parse(&bytes)
     }
 
@@ -150,6 +176,7 @@ impl MidiFile {
         if bytes.is_empty() {
             return Err(MidiError::Empty);
         }
+        let bytes = unwrap_rmid(bytes)?;
         check_chunks(bytes)?;
         let smf = Smf::parse(bytes).map_err(|e| MidiError::Parse(e.to_string()))?;
         let tpq = match smf.header.timing {

@@ -157,6 +157,9 @@ pub enum WeightsError {
     /// The vocabulary does not fit the model.
     #[error("weights vocabulary does not match the model: {0}")]
     Vocabulary(String),
+    /// The model decodes but cannot play.
+    #[error("unusable model: {0}")]
+    Unplayable(String),
 }
 
 fn bincode_config() -> bincode::config::Configuration<
@@ -182,9 +185,18 @@ impl Weights {
             return Err(WeightsError::Vocabulary(format!("{bad:?} is not a grammar token")));
         }
         if self.params.slices().iter().any(|s| s.iter().any(|x| !x.is_finite())) {
-            return Err(WeightsError::Shape("a weight is not a finite number".into()));
+            return Err(WeightsError::Unplayable("a weight is not a finite number".into()));
         }
         Ok(())
+    }
+
+    /// [`Weights::validate`], then the model is run for a few steps: it must give
+    /// finite probabilities and draw a note (see [`super::playable`]). Every file
+    /// loaded is checked so; training checks only the shapes.
+    pub fn check_playable(&self) -> Result<(), WeightsError> {
+        self.validate()?;
+        let tokens: Vec<Token> = self.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated")).collect();
+        super::playable::check(&self.params, &tokens).map_err(WeightsError::Unplayable)
     }
 
     /// Serialises to the file format.
@@ -270,12 +282,22 @@ impl Weights {
         };
         let sources = sources.unwrap_or_else(|| SourceFile::single(&b.training, &corpus));
         let (n, h) = (b.n_values as usize, b.hidden as usize);
-        let shape = |what: &str, e: ndarray::ShapeError| WeightsError::Shape(format!("{what}: {e}"));
+        // Sizes named as expected vs found, not in ndarray's words.
+        let matrix = |what: &str, rows: usize, cols: usize, values: Vec<f32>| {
+            let expected = rows.checked_mul(cols).filter(|&e| e == values.len());
+            match expected {
+                Some(_) => Ok(Array2::from_shape_vec((rows, cols), values).expect("length checked")),
+                None => Err(WeightsError::Shape(format!(
+                    "the {what} has {} values; {rows} × {cols} expected",
+                    values.len()
+                ))),
+            }
+        };
         let params = Params {
-            kernel: Array2::from_shape_vec((n, 4 * h), b.kernel).map_err(|e| shape("kernel", e))?,
-            recurrent: Array2::from_shape_vec((h, 4 * h), b.recurrent).map_err(|e| shape("recurrent kernel", e))?,
+            kernel: matrix("input kernel", n, 4 * h, b.kernel)?,
+            recurrent: matrix("recurrent kernel", h, 4 * h, b.recurrent)?,
             bias: Array1::from(b.bias),
-            dense: Array2::from_shape_vec((h, n), b.dense).map_err(|e| shape("dense kernel", e))?,
+            dense: matrix("dense kernel", h, n, b.dense)?,
             dense_bias: Array1::from(b.dense_bias),
         };
         let vocabulary = Vocabulary::from_sorted(b.vocabulary)
@@ -291,7 +313,7 @@ impl Weights {
             )));
         }
         let w = Self { params, vocabulary, training: b.training, corpus, sources, validation };
-        w.validate()?;
+        w.check_playable()?;
         Ok(w)
     }
 
@@ -300,7 +322,9 @@ impl Weights {
         if path.is_dir() {
             return Err(WeightsError::Io("is a directory, not a weights file".into()));
         }
-        let bytes = std::fs::read(path).map_err(|e| WeightsError::Io(format!("cannot read: {}", e.kind())))?;
+        let limit = (HEADER_LEN + MAX_BODY_BYTES) as u64;
+        let bytes =
+            crate::input::read_bounded(path, limit).map_err(|e| WeightsError::Io(format!("cannot read: {e}")))?;
         Self::from_bytes(&bytes)
     }
 

@@ -6,6 +6,7 @@ pub mod fastmath;
 pub mod file;
 pub mod graph;
 pub mod params;
+pub mod playable;
 pub mod stream;
 pub mod trainer;
 

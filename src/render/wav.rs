@@ -12,6 +12,50 @@ pub const TAIL_SECONDS: f64 = 1.0;
 pub const DEFAULT_PEAK_DBFS: f64 = -1.0;
 /// Quietest peak level a render may be asked for, dBFS.
 pub const MIN_PEAK_DBFS: f64 = -60.0;
+/// Longest audio rendered: an hour is 635 MB of 16-bit stereo WAV at 44.1 kHz,
+/// and takes minutes to render; `--tempo 20 --bars 10000` would ask for 33 hours.
+pub const MAX_RENDER_SECONDS: f64 = 3600.0;
+/// Largest SoundFont read (General MIDI fonts are 6 to 150 MB).
+pub const MAX_SOUNDFONT_BYTES: u64 = 1 << 30;
+
+/// A SoundFont read and checked, ready to play.
+#[derive(Clone)]
+pub struct Font {
+    font: Arc<rustysynth::SoundFont>,
+    path: PathBuf,
+}
+
+impl Font {
+    /// Reads and checks a SoundFont, so a bad one is refused before anything is written.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let bytes = crate::input::read_bounded(path, MAX_SOUNDFONT_BYTES)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let font = rustysynth::SoundFont::new(&mut std::io::Cursor::new(bytes))
+            .map_err(|_| format!("{}: not a usable SoundFont (SF2) file", path.display()))?;
+        let font = Arc::new(font);
+        let settings = rustysynth::SynthesizerSettings::new(SAMPLE_RATE as i32);
+        rustysynth::Synthesizer::new(&font, &settings)
+            .map_err(|_| format!("{}: the SoundFont cannot drive a synthesiser", path.display()))?;
+        Ok(Self { font, path: path.to_path_buf() })
+    }
+
+    /// Where it was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Refuses a render longer than [`MAX_RENDER_SECONDS`], saying by how much.
+pub fn check_render_length(seconds: f64) -> Result<(), String> {
+    if seconds.is_finite() && seconds <= MAX_RENDER_SECONDS {
+        return Ok(());
+    }
+    let (h, m) = ((seconds / 3600.0).floor(), ((seconds % 3600.0) / 60.0).round());
+    Err(format!(
+        "the solo lasts {h:.0} h {m:.0} min; --wav renders at most {} min (fewer --bars or a faster --tempo)",
+        MAX_RENDER_SECONDS / 60.0
+    ))
+}
 
 /// Folders searched for a SoundFont, in order, when none is given.
 pub const SOUNDFONT_DIRS: &[&str] =
@@ -74,13 +118,10 @@ impl std::fmt::Display for Level {
 }
 
 /// The synthesiser playing a MIDI file from its start.
-fn sequencer(midi: &[u8], soundfont: &Path) -> Result<rustysynth::MidiFileSequencer, String> {
-    let mut file = std::fs::File::open(soundfont).map_err(|e| format!("{}: {}", soundfont.display(), e.kind()))?;
-    let font = rustysynth::SoundFont::new(&mut file)
-        .map_err(|_| format!("{}: not a usable SoundFont (SF2) file", soundfont.display()))?;
+fn sequencer(midi: &[u8], font: &Font) -> Result<rustysynth::MidiFileSequencer, String> {
     let settings = rustysynth::SynthesizerSettings::new(SAMPLE_RATE as i32);
-    let synth = rustysynth::Synthesizer::new(&Arc::new(font), &settings)
-        .map_err(|_| format!("{}: the SoundFont cannot drive a synthesiser", soundfont.display()))?;
+    let synth = rustysynth::Synthesizer::new(&font.font, &settings)
+        .map_err(|_| format!("{}: the SoundFont cannot drive a synthesiser", font.path.display()))?;
     let midi =
         rustysynth::MidiFile::new(&mut std::io::Cursor::new(midi)).map_err(|_| "cannot play the MIDI".to_string())?;
     let mut sequencer = rustysynth::MidiFileSequencer::new(synth);
@@ -91,15 +132,18 @@ fn sequencer(midi: &[u8], soundfont: &Path) -> Result<rustysynth::MidiFileSequen
 /// Renders `seconds` of a Standard MIDI File through a SoundFont and writes a
 /// 16-bit stereo WAV atomically, at the requested level: a first pass finds the
 /// loudest sample (the synthesiser is deterministic), the second writes the audio
-/// scaled to the target peak. `progress(done, total)` is called per block.
+/// scaled to the target peak. `progress(done, total)` is called per block. An
+/// interrupt (Ctrl-C, SIGTERM; see [`crate::interrupt`]) stops it within a block and
+/// removes the partial file.
 pub fn render_wav(
     midi: &[u8],
-    soundfont: &Path,
+    soundfont: &Font,
     seconds: f64,
     level: Level,
     path: &Path,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<(), String> {
+    check_render_length(seconds)?;
     let total = (seconds.max(0.0) * SAMPLE_RATE as f64).round() as usize;
     let block = SAMPLE_RATE as usize / 10;
     let (mut left, mut right) = (vec![0f32; block], vec![0f32; block]);
@@ -110,6 +154,7 @@ pub fn render_wav(
             let mut peak = 0f32;
             let mut done = 0;
             while done < total {
+                crate::interrupt::check()?;
                 let n = block.min(total - done);
                 seq.render(&mut left[..n], &mut right[..n]);
                 peak = left[..n].iter().chain(&right[..n]).fold(peak, |p, s| p.max(s.abs()));
@@ -131,6 +176,7 @@ pub fn render_wav(
     let mut writer = hound::WavWriter::create(tmp.path(), spec).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut done = 0;
     while done < total {
+        crate::interrupt::check()?;
         let n = block.min(total - done);
         seq.render(&mut left[..n], &mut right[..n]);
         for i in 0..n {

@@ -59,7 +59,8 @@ fn changes(args: &Args) -> Result<Option<Changes>, String> {
         return Ok(Some(changes_from_symbols(&bars)));
     }
     if let Some(path) = &args.chords_from {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {}", path.display(), e.kind()))?;
+        let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let (changes, _) = changes_from_midi(&bytes, None).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(Some(changes));
     }
@@ -78,7 +79,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         if path.is_dir() {
             return Err(format!("{}: is a directory, not a MIDI file", path.display()));
         }
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {}", path.display(), e.kind()))?;
+        let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let s = subject_from_midi(&bytes, &options, changes.as_ref(), args.quantize)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let copy = (!training.is_empty()).then_some((s.tokens.as_slice(), training.as_slice()));

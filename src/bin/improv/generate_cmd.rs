@@ -10,7 +10,8 @@ use improv::grammar::{DEFAULT_REGISTER, NoteType};
 use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Style};
 use improv::model::{Precision, Sampling};
 use improv::render::{
-    DEFAULT_PEAK_DBFS, Level, MIN_PEAK_DBFS, TAIL_SECONDS, find_soundfont, plot_piano_roll, render_wav,
+    DEFAULT_PEAK_DBFS, Font, Level, MIN_PEAK_DBFS, TAIL_SECONDS, check_render_length, find_soundfont, plot_piano_roll,
+    render_wav,
 };
 use improv::theory::symbol::{key_name, parse_changes};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -176,7 +177,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         return Err(format!("--top-k {} exceeds the {} values the model knows", args.top_k, weights.vocabulary.len()));
     }
     // Everything that can fail on input is checked before anything is written.
-    let soundfont = args.wav.as_ref().map(|_| find_soundfont(args.soundfont.as_deref())).transpose()?;
+    let soundfont = args
+        .wav
+        .as_ref()
+        .map(|_| find_soundfont(args.soundfont.as_deref()).and_then(|p| Font::load(&p)))
+        .transpose()?;
     for p in std::iter::once(&args.out).chain(args.wav.iter()).chain(args.png.iter()).chain(args.tokens.iter()) {
         improv::atomic::temp_beside(p, "").map(drop)?;
     }
@@ -194,8 +199,8 @@ pub fn run(args: &Args) -> Result<(), String> {
                 (changes_from_symbols(&bars), format!("{} bars of --chords", bars.len()))
             }
             (None, Some(path)) => {
-                let bytes =
-                    std::fs::read(path).map_err(|e| format!("{}: cannot read: {}", path.display(), e.kind()))?;
+                let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
                 let (changes, part) = changes_from_midi(&bytes, args.chord_track.as_deref())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 let label = format!("{} bars from {} of {}", changes.len(), part, path.display());
@@ -223,6 +228,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         });
         (solo, label)
     };
+    if args.wav.is_some() {
+        check_render_length(solo.end_seconds() + TAIL_SECONDS)?;
+    }
     let midi = solo.to_midi();
     improv::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
@@ -246,15 +254,17 @@ pub fn run(args: &Args) -> Result<(), String> {
         let seconds = solo.end_seconds() + TAIL_SECONDS;
         let bar = if solo.bars > PROGRESS_BARS { ProgressBar::new(100) } else { ProgressBar::hidden() };
         bar.set_style(ProgressStyle::with_template("rendering audio {bar:40} {percent}%").expect("valid template"));
-        render_wav(&midi, font, seconds, args.peak, wav, |done, total| {
-            bar.set_position((100 * done / total.max(1)) as u64)
+        improv::interrupt::guarded(|| {
+            render_wav(&midi, font, seconds, args.peak, wav, |done, total| {
+                bar.set_position((100 * done / total.max(1)) as u64)
+            })
         })?;
         bar.finish_and_clear();
         let level = match args.peak {
             Level::Peak(db) => format!("peak {db} dBFS"),
             Level::Raw => "the SoundFont's own level".into(),
         };
-        written.push(format!("{} ({seconds:.1} s, {level}, {})", wav.display(), font.display()));
+        written.push(format!("{} ({seconds:.1} s, {level}, {})", wav.display(), font.path().display()));
     }
     let mut text = report(&solo, args, &source, &changes_label);
     text.push_str(&format!("  wrote {}", written.join(", ")));
