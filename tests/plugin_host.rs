@@ -539,6 +539,45 @@ mod state {
         let again = self::json(&save(&mut b));
         assert_eq!(again["fields"]["weights-path"], json["fields"]["weights-path"]);
     }
+
+    /// Hostile weights files restored into the plugin are refused with their reason
+    /// and the host keeps running on the embedded weights: a length field of 2^40
+    /// under a valid checksum (it aborted the process when the decoder trusted it),
+    /// a model that can only be silent, and an endless device.
+    #[test]
+    fn hostile_weights_files_never_take_the_host_down() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        // SAFETY: our own bundle.
+        let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut huge = improv::default_weights().unwrap().to_bytes();
+        // The first vocabulary string's length (after n_values and hidden as varints).
+        let at = 24 + 2;
+        huge.splice(at..at + 1, [253u8].into_iter().chain((1u64 << 40).to_le_bytes()));
+        let crc = crc32fast::hash(&huge[24..]);
+        huge[20..24].copy_from_slice(&crc.to_le_bytes());
+        let len = (huge.len() - 24) as u64;
+        huge[12..20].copy_from_slice(&len.to_le_bytes());
+        let mut silent = improv::default_weights().unwrap();
+        for (i, v) in silent.vocabulary.values().to_vec().iter().enumerate() {
+            silent.params.dense_bias[i] = if v.starts_with('R') { 1e4 } else { -1e4 };
+        }
+        std::fs::write(dir.path().join("huge.bin"), &huge).unwrap();
+        std::fs::write(dir.path().join("silent.bin"), silent.to_bytes()).unwrap();
+        assert!(improv::model::Weights::load(&dir.path().join("huge.bin")).is_err());
+        assert!(improv::model::Weights::load(&dir.path().join("silent.bin")).is_err());
+        for file in [dir.path().join("huge.bin"), dir.path().join("silent.bin"), "/dev/zero".into()] {
+            let mut a = instance(&entry);
+            let mut json = json(&save(&mut a));
+            json["fields"]["weights-path"] = serde_json::Value::String(format!("{:?}", file.display().to_string()));
+            let mut b = instance(&entry);
+            load(&mut b, &framed(&json));
+            let config =
+                PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 4096 };
+            let stopped = b.activate(|_, _| (), config).expect("activates with the embedded weights");
+            b.deactivate(stopped);
+        }
+    }
 }
 
 /// The plugin playing the built-in progression with "same solo every play" plays the
