@@ -26,8 +26,8 @@ pub enum MidiError {
     /// The bytes are not a valid Standard MIDI File.
     #[error("not a valid MIDI file: {0}")]
     Parse(String),
-    /// The file ends inside a chunk.
-    #[error("truncated file: {0}")]
+    /// The file ends inside a chunk (it was cut short, or bytes were inserted).
+    #[error("truncated or damaged file: {0}")]
     Truncated(String),
     /// A track holds more notes sounding at once than any music does.
     #[error("track {track} has more than {limit} notes sounding at once; that is not a part Improv can read")]

@@ -178,7 +178,12 @@ impl MidiFile {
         }
         let bytes = unwrap_rmid(bytes)?;
         check_chunks(bytes)?;
-        let smf = Smf::parse(bytes).map_err(|e| MidiError::Parse(e.to_string()))?;
+        // midly says "invalid midi: …"; the variant already says "not a valid MIDI file".
+        let smf = Smf::parse(bytes).map_err(|e| {
+            MidiError::Parse(
+                e.to_string().trim_start_matches("invalid midi: ").trim_start_matches("invalid midi").into(),
+            )
+        })?;
         let tpq = match smf.header.timing {
             Timing::Metrical(t) if t.as_int() > 0 => t.as_int(),
             Timing::Metrical(_) => return Err(MidiError::Parse("zero ticks per quarter note".into())),

@@ -170,6 +170,21 @@ fn bincode_config() -> bincode::config::Configuration<
     bincode::config::standard().with_limit::<MAX_BODY_BYTES>()
 }
 
+/// The decoder's error in a user's words (bincode's own text is Rust debug output).
+fn plain_decode_error(e: &bincode::error::DecodeError) -> String {
+    use bincode::error::DecodeError as E;
+    match e {
+        E::UnexpectedEnd { additional } => format!("the body ends {additional} bytes before its last field"),
+        E::LimitExceeded => format!("a length field asks for more than the {MAX_BODY_BYTES} bytes a body may have"),
+        E::Utf8 { .. } => "a text field is not valid UTF-8".into(),
+        E::InvalidIntegerType { .. } => "a number field is damaged".into(),
+        E::InvalidBooleanValue(_) | E::UnexpectedVariant { .. } | E::InvalidCharEncoding(_) => {
+            "a field holds a value its type cannot have".into()
+        }
+        _ => "the body does not decode".into(),
+    }
+}
+
 impl Weights {
     /// Checks that parameters and vocabulary fit each other.
     pub fn validate(&self) -> Result<(), WeightsError> {
@@ -262,7 +277,7 @@ impl Weights {
         if crc32fast::hash(body) != crc {
             return Err(WeightsError::Checksum);
         }
-        let decode_error = |e: bincode::error::DecodeError| WeightsError::Decode(e.to_string());
+        let decode_error = |e: bincode::error::DecodeError| WeightsError::Decode(plain_decode_error(&e));
         let (b, corpus, sources, validation) = match found {
             FORMAT_V1 => {
                 let (b, _): (Body, usize) =
