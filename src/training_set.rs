@@ -133,7 +133,17 @@ fn encode(path: &Path, options: &CorpusOptions, min_tokens: usize) -> Result<Tak
     let corpus = Corpus::from_bytes(&bytes, options).map_err(|e| e.to_string())?;
     let tokens = corpus.tokens();
     if tokens.len() < min_tokens {
-        return Err(format!("{} tokens; a training window needs {min_tokens}", tokens.len()));
+        // Say which melody gave so little: it may be the wrong part.
+        let hint = if options.melody.is_none() && corpus.parts.len() > 2 {
+            "; chosen automatically, another can be named with --melody-track"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "{} tokens; a training window needs {min_tokens} (melody {}{hint})",
+            tokens.len(),
+            corpus.melody.label
+        ));
     }
     Ok(TakenFile {
         sha256: corpus.sha256.clone(),

@@ -160,6 +160,31 @@ fn bad_corpus_inputs_have_a_documented_outcome() {
     assert_eq!(table.matches("skipped:").count(), 2, "{table}");
     assert!(table.contains("1 of 3 files taken"), "{table}");
     std::fs::remove_file(&out).unwrap();
+    // The automatic melody choice took a two-note part: the message says which, and how to choose.
+    let note = |start: i64, key: u8| improv::midi::NoteOut {
+        start: improv::score::Beats::new(start, 2),
+        length: improv::score::Beats::new(1, 2),
+        key,
+        velocity: 90,
+    };
+    let line: Vec<_> = (0..128).map(|i| note(i, 60 + (i % 7) as u8)).collect();
+    let chords: Vec<_> = (0..16).flat_map(|b| [48u8, 52, 55].map(|k| note(b * 8, k))).collect();
+    let track = |name: &str, channel: u8, notes: Vec<improv::midi::NoteOut>| improv::midi::TrackOut {
+        name: name.into(),
+        channel,
+        program: 0,
+        notes,
+    };
+    let bytes = improv::midi::write_smf(
+        improv::midi::Conductor { bpm: 120.0, beats_per_bar: 4 },
+        &[track("Sax", 0, line), track("Whistle", 1, vec![note(0, 96), note(8, 98)]), track("Keys", 2, chords)],
+    );
+    let three = dir.path().join("three.mid");
+    std::fs::write(&three, bytes).unwrap();
+    let run = train_bin(&[path(&three), "--out", o]);
+    assert_fails(&run, "(melody track 2 \"Whistle\"; chosen automatically, another can be named with --melody-track)");
+    assert!(train_bin(&[path(&three), "--melody-track", "Sax", "--epochs", "1", "--out", o]).status.success());
+    std::fs::remove_file(&out).unwrap();
     // A lead sheet without chord symbols, alone.
     let sheet = common::project("tests/data/leadsheets/no_chord_symbols.musicxml");
     assert_fails(&train_bin(&[path(&sheet), "--out", o]), "no chord symbols");
