@@ -161,6 +161,9 @@ fn refusals_say_why() {
     assert_eq!(no_chords, CorpusError::NoChordSymbols);
     let huge_divisions = "<score-partwise><part id=\"P1\"><measure number=\"1\"><attributes><divisions>99999999999</divisions></attributes></measure></part></score-partwise>";
     assert!(matches!(refuse(huge_divisions), SheetError::Bad { .. }));
+    // Divisions changing between large coprime values would make offsets too fine for exact arithmetic.
+    let coprime = "<score-partwise><part id=\"P1\"><measure number=\"1\"><attributes><divisions>1048573</divisions></attributes><forward><duration>1</duration></forward></measure><measure number=\"2\"><attributes><divisions>1048571</divisions></attributes><forward><duration>1</duration></forward></measure></part></score-partwise>";
+    assert!(refuse(coprime).to_string().contains("too fine to follow"), "{}", refuse(coprime));
     let far = "<score-partwise><part id=\"P1\"><measure number=\"1\"><attributes><divisions>1</divisions></attributes><forward><duration>64000000</duration></forward></measure></part></score-partwise>";
     assert!(matches!(refuse(far), SheetError::Bad { .. }), "{}", refuse(far));
 }

@@ -272,6 +272,10 @@ struct PartReader<'m> {
     counts: &'m mut Counts,
     divisions: i64,
     first_divisions: Option<i64>,
+    /// Least common multiple of every `<divisions>` so far: every offset is a
+    /// multiple of 1 / this, kept under [`MAX_DIVISIONS`] so rational arithmetic on
+    /// offsets can never overflow.
+    common: i64,
     /// Current position and the bar being read.
     pos: Beats,
     bar: String,
@@ -296,6 +300,7 @@ impl<'m> PartReader<'m> {
             counts,
             divisions: 1,
             first_divisions: None,
+            common: 1,
             pos: zero,
             bar: String::new(),
             voice: None,
@@ -380,6 +385,13 @@ impl<'m> PartReader<'m> {
             let d = text.parse::<f64>().ok().filter(|d| d.is_finite() && d.fract() == 0.0);
             match d.map(|d| d as i64) {
                 Some(d) if (1..=MAX_DIVISIONS).contains(&d) => {
+                    let common = self.common / gcd(self.common, d) * d;
+                    if common > MAX_DIVISIONS {
+                        return Err(self.bad(format!(
+                            "<divisions> changes to {d}: with the earlier values the timing is too fine to follow"
+                        )));
+                    }
+                    self.common = common;
                     self.divisions = d;
                     self.first_divisions.get_or_insert(d);
                 }
@@ -569,6 +581,13 @@ impl<'m> PartReader<'m> {
         }
         (melody, chords)
     }
+}
+
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// A rest from `start` to `end`, joined to a rest just before it.
