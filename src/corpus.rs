@@ -180,7 +180,7 @@ impl Corpus {
     /// by its hash) gets the reference's tracks and window unless the options say
     /// otherwise.
     pub fn from_bytes(bytes: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
-        if !bytes.starts_with(b"MThd") && !bytes.starts_with(b"RIFF") && crate::leadsheet::is_musicxml(bytes) {
+        if crate::leadsheet::is_musicxml(bytes) {
             return Self::from_sheet(bytes, options);
         }
         let sha256 = hex(&Sha256::digest(bytes));
@@ -335,7 +335,7 @@ pub fn chord_bars(
     selector: Option<&str>,
     beats_per_bar: Beats,
 ) -> Result<(Vec<Vec<ChordEvent>>, String), CorpusError> {
-    if !bytes.starts_with(b"MThd") && !bytes.starts_with(b"RIFF") && crate::leadsheet::is_musicxml(bytes) {
+    if crate::leadsheet::is_musicxml(bytes) {
         let sheet = LeadSheet::parse(bytes)?;
         if sheet.beats_per_bar != beats_per_bar {
             let (n, d) = (sheet.beats_per_bar.numer(), sheet.beats_per_bar.denom());

@@ -1,7 +1,7 @@
 //! MusicXML chord symbols (`<harmony>`): root, kind, degrees and bass to a
 //! [`ChordSymbol`], so a lead sheet's changes sound like typed `--chords`.
 
-use crate::theory::symbol::ChordSymbol;
+use crate::theory::symbol::{ChordSymbol, PC_NAMES};
 
 /// MusicXML's `<kind>` values (MusicXML 4.0, `kind-value`): the pitch classes above
 /// the root each stands for, and the suffix Improv writes for it.
@@ -109,9 +109,6 @@ pub struct Harmony {
     pub bass: Option<i32>,
 }
 
-/// Pitch-class names for the symbols Improv writes.
-const NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"];
-
 impl Harmony {
     /// The chord this symbol stands for, or why it is not understood. `none`
     /// (no chord, "N.C.") is `Ok(None)`.
@@ -167,10 +164,10 @@ impl Harmony {
             intervals.insert(0, 0);
         }
         let shown = self.text.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| format!("{suffix}{written}"));
-        let mut text = format!("{}{shown}", NAMES[self.root.rem_euclid(12) as usize]);
+        let mut text = format!("{}{shown}", PC_NAMES[self.root.rem_euclid(12) as usize]);
         if let Some(b) = self.bass.filter(|&b| b != self.root) {
             text.push('/');
-            text.push_str(NAMES[b.rem_euclid(12) as usize]);
+            text.push_str(PC_NAMES[b.rem_euclid(12) as usize]);
         }
         Ok(Some(ChordSymbol { root: self.root.rem_euclid(12), intervals, bass: self.bass, text }))
     }

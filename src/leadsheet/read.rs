@@ -154,17 +154,10 @@ fn child_text<'a>(node: Node<'a, 'a>, name: &str) -> Option<&'a str> {
     child(node, name).and_then(|c| c.text()).map(str::trim)
 }
 
+/// Pitch class of a `<step>` (one letter).
 fn step_pc(step: &str) -> Option<i32> {
-    Some(match step {
-        "C" => 0,
-        "D" => 2,
-        "E" => 4,
-        "F" => 5,
-        "G" => 7,
-        "A" => 9,
-        "B" => 11,
-        _ => return None,
-    })
+    let mut letters = step.chars();
+    letters.next().filter(|_| letters.next().is_none()).and_then(crate::theory::symbol::natural_pc)
 }
 
 /// A rounded semitone alteration (`<alter>` may be a decimal such as -0.5).

@@ -249,10 +249,9 @@ pub struct SymbolError {
     pub reason: String,
 }
 
-fn parse_pc(s: &str) -> Option<(i32, &str)> {
-    let mut chars = s.chars();
-    let letter = chars.next()?;
-    let natural: i32 = match letter {
+/// Pitch class of a natural note letter (`C` = 0 … `B` = 11).
+pub fn natural_pc(letter: char) -> Option<i32> {
+    Some(match letter {
         'C' => 0,
         'D' => 2,
         'E' => 4,
@@ -261,7 +260,12 @@ fn parse_pc(s: &str) -> Option<(i32, &str)> {
         'A' => 9,
         'B' => 11,
         _ => return None,
-    };
+    })
+}
+
+fn parse_pc(s: &str) -> Option<(i32, &str)> {
+    let mut chars = s.chars();
+    let natural = natural_pc(chars.next()?)?;
     let rest = chars.as_str();
     for (acc, shift) in [("#", 1), ("♯", 1), ("b", -1), ("♭", -1)] {
         if let Some(r) = rest.strip_prefix(acc) {
