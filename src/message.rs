@@ -8,6 +8,13 @@ const KEEP_DIGITS: usize = 12;
 /// Longest message printed, in characters.
 const MAX_CHARS: usize = 400;
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`), so a name read
+/// from a file can be printed on a line of its own without splitting it or
+/// reaching the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
+}
+
 /// The message as one printable line.
 pub fn one_line(text: &str) -> String {
     let mut out = String::new();
@@ -42,14 +49,26 @@ pub fn one_line(text: &str) -> String {
 /// A clap error as one line without its "error: " prefix and usage block, e.g.
 /// `invalid value 'x' for '--bars <BARS>': invalid digit found in string`.
 pub fn clap_line(error: &str) -> String {
-    let first = error.lines().find(|l| !l.trim().is_empty()).unwrap_or(error);
-    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // The first paragraph: a line ending in ':' continues with what it lists
+    // ("the following required arguments were not provided:\n  --chords-from …").
+    let mut lines = error.lines().skip_while(|l| l.trim().is_empty());
+    let mut first = lines.next().unwrap_or(error).to_string();
+    if first.ends_with(':') {
+        let listed: Vec<&str> = lines.take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+        first = format!("{first} {}", listed.join(", "));
+    }
+    let first = first.strip_prefix("error: ").unwrap_or(&first);
     one_line(first) + " (see --help)"
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_printable() {
+        assert_eq!(printable("lead\n\x1b[31mred\x07 é"), "lead\\n\\u{1b}[31mred\\u{7} é");
+    }
 
     #[test]
     fn one_printable_line() {
@@ -59,5 +78,10 @@ mod tests {
         assert_eq!(one_line(&"x".repeat(1000)).chars().count(), MAX_CHARS + 1);
         let clap = "error: unexpected argument '--frobnicate' found\n\n  tip: …\n\nUsage: improv generate [OPTIONS]\n";
         assert_eq!(clap_line(clap), "unexpected argument '--frobnicate' found (see --help)");
+        let missing = "error: the following required arguments were not provided:\n  --chords-from <CHORDS_FROM>\n\nUsage: improv generate --trade <TRADE> --chords-from <CHORDS_FROM>\n";
+        assert_eq!(
+            clap_line(missing),
+            "the following required arguments were not provided: --chords-from <CHORDS_FROM> (see --help)"
+        );
     }
 }

@@ -72,7 +72,12 @@ pub struct SheetPart {
 impl SheetPart {
     /// A readable label: `P1 "Lead Sheet"`.
     pub fn label(&self) -> String {
-        if self.name.trim().is_empty() { self.id.clone() } else { format!("{} \"{}\"", self.id, self.name.trim()) }
+        let id = crate::message::printable(&self.id);
+        if self.name.trim().is_empty() {
+            id
+        } else {
+            format!("{id} \"{}\"", crate::message::printable(self.name.trim()))
+        }
     }
 
     /// Notes (not rests) in the melody.

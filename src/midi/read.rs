@@ -47,7 +47,7 @@ impl Part {
             s.push_str(&format!(" ch {}", self.channel + 1));
         }
         if let Some(n) = &self.name {
-            s.push_str(&format!(" \"{n}\""));
+            s.push_str(&format!(" \"{}\"", crate::message::printable(n)));
         }
         s
     }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: paths to the copied fixtures.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use serde_json::Value;
 use std::path::PathBuf;
 
