@@ -326,6 +326,48 @@ impl Corpus {
     }
 }
 
+/// The melody of a file as single notes in time order (of a chord, its top note),
+/// offsets in quarter notes from the file's start: the part chosen by `selector`,
+/// else the file's only part, else the automatic melody choice. What a musician's
+/// call or solo is read as. Returns the notes and the part's label.
+pub fn melody_line(bytes: &[u8], selector: Option<&str>) -> Result<(Vec<Element>, String), CorpusError> {
+    let single = |e: &Element| match &e.kind {
+        ElementKind::Note { .. } => Some(e.clone()),
+        ElementKind::Chord { keys } => {
+            keys.iter().max().map(|&key| Element { kind: ElementKind::Note { key, velocity: 64 }, ..e.clone() })
+        }
+        _ => None,
+    };
+    let (elements, label) = if crate::leadsheet::is_musicxml(bytes) {
+        let sheet = LeadSheet::parse(bytes)?;
+        let parts: Vec<PartSummary> = sheet.parts.iter().enumerate().map(|(i, p)| summarize_sheet(i, p)).collect();
+        let part = match selector {
+            Some(s) => select_sheet(&sheet.parts, &parts, s)?,
+            None => (0..parts.len()).max_by_key(|&i| (parts[i].notes, std::cmp::Reverse(i))).unwrap_or(0),
+        };
+        let label = parts.get(part).map(|p| p.label.clone()).unwrap_or_default();
+        (sheet.parts.get(part).map(|p| p.melody.clone()).unwrap_or_default(), label)
+    } else {
+        let file = MidiFile::parse(bytes)?;
+        if file.parts.is_empty() {
+            return Err(CorpusError::NoNotes);
+        }
+        let split = file.has_split_tracks();
+        let parts: Vec<PartSummary> = file.parts.iter().map(|p| summarize(p, split, file.ticks_per_quarter)).collect();
+        let part = match selector {
+            Some(s) => select(&file.parts, &parts, s)?,
+            None if parts.len() == 1 => 0,
+            None => auto_melody(&parts, None).part,
+        };
+        (build_part(&file.parts[part].notes, file.ticks_per_quarter).flattened(), parts[part].label.clone())
+    };
+    let notes: Vec<Element> = elements.iter().filter_map(single).collect();
+    if notes.is_empty() {
+        return Err(CorpusError::NoNotes);
+    }
+    Ok((notes, label))
+}
+
 /// The chords of one part of a file, bar by bar (offsets relative to the bar; a
 /// bar without a chord of its own repeats the last one from its downbeat): the
 /// changes to improvise over. The part is the selected one, or the non-drum part

@@ -48,8 +48,11 @@ pub struct SoloChord {
 /// A generated piece.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Solo {
-    /// Melody notes in time order.
+    /// Improv's notes in time order.
     pub notes: Vec<SoloNote>,
+    /// The musician's notes it answered (a call, or a traded solo's bars), in time
+    /// order; empty for a solo of its own.
+    pub call: Vec<SoloNote>,
     /// Accompaniment chords in time order.
     pub chords: Vec<SoloChord>,
     /// Bars.
@@ -88,7 +91,8 @@ impl Solo {
     }
 
     /// The solo as a type-1 MIDI file: tempo and 4/4 in track 0, the melody (jazz
-    /// guitar, channel 1) and the chords (piano, channel 2) on tracks of their own.
+    /// guitar, channel 1), the chords (piano, channel 2) and the musician's notes
+    /// if any (jazz guitar, channel 3) on tracks of their own.
     pub fn to_midi(&self) -> Vec<u8> {
         let melody = self
             .notes
@@ -102,13 +106,19 @@ impl Solo {
                 c.keys.iter().map(|&key| NoteOut { start: c.start, length: c.length, key, velocity: CHORD_VELOCITY })
             })
             .collect();
-        write_smf(
-            Conductor { bpm: self.tempo, beats_per_bar: BEATS_PER_BAR as u8 },
-            &[
-                TrackOut { name: "Improv solo".into(), channel: 0, program: MELODY_PROGRAM, notes: melody },
-                TrackOut { name: "Changes".into(), channel: 1, program: CHORD_PROGRAM, notes: chords },
-            ],
-        )
+        let mut tracks = vec![
+            TrackOut { name: "Improv solo".into(), channel: 0, program: MELODY_PROGRAM, notes: melody },
+            TrackOut { name: "Changes".into(), channel: 1, program: CHORD_PROGRAM, notes: chords },
+        ];
+        if !self.call.is_empty() {
+            let call = self
+                .call
+                .iter()
+                .map(|n| NoteOut { start: n.start, length: n.length, key: n.key, velocity: MELODY_VELOCITY })
+                .collect();
+            tracks.push(TrackOut { name: "Musician".into(), channel: 2, program: MELODY_PROGRAM, notes: call });
+        }
+        write_smf(Conductor { bpm: self.tempo, beats_per_bar: BEATS_PER_BAR as u8 }, &tracks)
     }
 }
 
@@ -153,7 +163,7 @@ pub fn changes_from_symbols(bars: &[crate::theory::symbol::Bar]) -> Changes {
 }
 
 /// The chords of the accompaniment: each lasts to the next chord or the bar's end.
-fn accompaniment(changes: &Changes, bars: usize) -> Vec<SoloChord> {
+pub(crate) fn accompaniment(changes: &Changes, bars: usize) -> Vec<SoloChord> {
     // Typed chords keep the player's symbols; the others are named in one spelling.
     let keys: Vec<&[u8]> = changes.iter().flatten().map(|c| c.keys.as_slice()).collect();
     let mut spelled = name_chords_in_key(&keys).into_iter();
@@ -210,6 +220,7 @@ pub fn generate_traced(
     });
     Solo {
         notes,
+        call: Vec::new(),
         chords: accompaniment(changes, bars),
         bars,
         tempo: options.tempo,
@@ -267,6 +278,7 @@ pub fn generate_reference(weights: &Weights, seed: u64) -> ReferenceRun {
     notes.sort_by_key(|n| n.start);
     let solo = Solo {
         notes,
+        call: Vec::new(),
         chords: accompaniment(&changes, REFERENCE_SETS),
         bars: REFERENCE_SETS,
         tempo: REFERENCE_TEMPO,

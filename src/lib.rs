@@ -25,6 +25,7 @@ pub mod plugin;
 pub mod render;
 pub mod score;
 pub mod theory;
+pub mod trade;
 pub mod training_set;
 
 use model::{Weights, WeightsError};

@@ -282,6 +282,11 @@ impl Decoder {
         Placed { offset: plan.offset, duration: plan.duration, note: Some((pitch, plan.kind)) }
     }
 
+    /// Sets the previous note (an answer continues from the call's last note).
+    pub fn set_prev(&mut self, prev: Option<Pitch>) {
+        self.prev = prev;
+    }
+
     /// The previous note, if any.
     pub fn prev(&self) -> Option<Pitch> {
         self.prev

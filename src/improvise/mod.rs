@@ -10,6 +10,7 @@
 
 pub mod changes;
 pub mod grid;
+pub mod listen;
 pub mod motif;
 pub mod novelty;
 pub mod phrase;
@@ -308,6 +309,17 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
     w
 }
 
+/// How a drawn token restates a cell, if it does.
+#[derive(Debug, Clone, Copy)]
+struct Restated {
+    /// The interval the cell keeps from the previous note.
+    interval: Option<i32>,
+    /// The length the musician played it with (twelfths).
+    length: Option<i64>,
+    /// The token came from a cell.
+    motif: bool,
+}
+
 /// The improviser.
 pub struct Improviser {
     live: Box<LiveModel>,
@@ -319,6 +331,10 @@ pub struct Improviser {
     bar: i64,
     bar_tokens: usize,
     line: Line,
+    /// Where an answer must have ended its phrase (its last bar's end).
+    stop: Option<Beats>,
+    /// The next guided draw must sound (an answer starts on its downbeat).
+    open_with_note: bool,
 }
 
 fn beats_from_ticks(t: i64) -> Beats {
@@ -338,6 +354,8 @@ impl Improviser {
             bar: 0,
             bar_tokens: 0,
             line: Line::new(),
+            stop: None,
+            open_with_note: false,
         };
         me.restart(seed);
         me
@@ -352,6 +370,8 @@ impl Improviser {
         self.prev = None;
         self.decoder.reset();
         self.line = Line::new();
+        self.stop = None;
+        self.open_with_note = false;
         self.seek(0);
     }
 
@@ -364,6 +384,42 @@ impl Improviser {
         self.line.phase = None;
         self.line.last_note_end = None;
         self.line.motifs.abort();
+    }
+
+    /// Hears a call: its tokens are stepped through the LSTM (teacher forcing), so
+    /// the answer starts from a state that has heard it, and become the recent
+    /// tokens guidance knows. Work bounded by [`listen::MAX_CALL_TOKENS`] steps.
+    pub fn hear(&mut self, heard: &listen::Heard) {
+        let n = self.live.n_values();
+        for &t in heard.tokens() {
+            if (t as usize) < n {
+                self.step_model();
+                self.prev = Some(t as usize);
+                self.line.recent.push(t);
+            }
+        }
+    }
+
+    /// Starts an answer on the downbeat of beat `start` that ends its phrase by
+    /// beat `end`: the first token sounds, the call's cells (if any) are restated
+    /// from it, in order, over the chords of now, and the line continues from the
+    /// call's last note `last_key`.
+    pub fn answer(&mut self, start: i64, end: i64, cells: &[motif::Cell], last_key: Option<u8>) {
+        self.seek(start);
+        self.line.phase = None;
+        self.line.phrase_notes = 0;
+        if let Some(k) = last_key {
+            self.decoder.set_prev(Some(Pitch::from_midi(k as i32)));
+        }
+        self.line.motifs.answer(cells);
+        self.stop = Some(Ratio::from_integer(end));
+        self.open_with_note = true;
+    }
+
+    /// Ends answering: phrases are planned freely again.
+    pub fn stop_answering(&mut self) {
+        self.stop = None;
+        self.open_with_note = false;
     }
 
     /// Swaps in another model and returns the old one (drop it off the audio
@@ -469,6 +525,13 @@ impl Improviser {
                 Phase::Playing { end: pos + phrase::phrase_length(g.space, &mut self.guide_rng) }
             }
             Some(p) => p,
+        };
+        // An answer's phrase ends a beat before the answer does, into a breath, and
+        // no new one starts in its last beat.
+        let phase = match (phase, self.stop) {
+            (_, Some(stop)) if pos >= stop - 1 => Phase::Breathing { until: stop },
+            (Phase::Playing { end }, Some(stop)) if end > stop - 1 => Phase::Playing { end: stop - 1 },
+            (p, _) => p,
         };
         self.line.phase = Some(phase);
     }
@@ -594,6 +657,16 @@ impl Improviser {
                     {
                         w *= 0.02;
                     }
+                    // An answer ends its phrase on a held note, a chord tone most of
+                    // all, not in the middle of a run.
+                    if let (Some(_), false, Some(l)) = (self.stop, rest, len_t)
+                        && p >= tk(end) - beat
+                    {
+                        w *= if p + l >= tk(end) { 5.0 } else { 0.3 };
+                        if token.kind == NoteType::Chord {
+                            w *= 2.0;
+                        }
+                    }
                 }
                 Phase::Breathing { until } => {
                     if !rest {
@@ -637,11 +710,23 @@ impl Improviser {
                 *b = f32::NEG_INFINITY;
             }
         }
+        if std::mem::take(&mut self.open_with_note) {
+            for (b, t) in self.live.bias[..n].iter_mut().zip(&self.live.tokens) {
+                if t.kind == NoteType::Rest {
+                    *b = f32::NEG_INFINITY;
+                }
+            }
+        }
         // A restated cell forces its token, if the rules allow it here.
         let mut motif_interval = None;
         let mut from_motif = false;
         if let Some((token, interval)) = forced {
-            let t = token as usize;
+            let mut t = token as usize;
+            // A call's cell bends where it must: a token the rules forbid here is
+            // replaced by the allowed one nearest to it, not dropped with the cell.
+            if t < n && !self.live.bias[t].is_finite() && self.line.motifs.restating_call() {
+                t = self.nearest_allowed(t).unwrap_or(t);
+            }
             if t < n && self.live.bias[t].is_finite() && matches!(phase, Phase::Playing { .. }) {
                 self.live.bias[..n].fill(f32::NEG_INFINITY);
                 self.live.bias[t] = 0.0;
@@ -655,12 +740,32 @@ impl Improviser {
             Some(t) => t,
             None => self.live.state.sample(style.sampling, &mut self.sample_rng),
         };
+        let played_length = if from_motif { self.line.motifs.played_length() } else { None };
         if from_motif {
             self.line.motifs.advance();
         }
         self.prev = Some(next);
         self.line.recent.push(next as u16);
-        self.place_guided(next, pos, bar_end, sounding, next_change, motif_interval, from_motif, style)
+        let restated = Restated { interval: motif_interval, length: played_length, motif: from_motif };
+        self.place_guided(next, pos, bar_end, sounding, next_change, restated, style)
+    }
+
+    /// The token allowed here (finite bias) nearest to token `t`: a rest for a rest,
+    /// else a note of the same type if one is allowed (any note otherwise), then the
+    /// closest length, then the closest interval window.
+    fn nearest_allowed(&self, t: usize) -> Option<usize> {
+        let live = &*self.live;
+        let want = &live.tokens[t];
+        let len = live.lengths[t].unwrap_or(0);
+        let centre = |w: Option<(i8, i8)>| w.map_or(0, |(lo, hi)| lo as i64 + hi as i64);
+        (0..live.n_values())
+            .filter(|&i| live.bias[i].is_finite())
+            .filter(|&i| (live.tokens[i].kind == NoteType::Rest) == (want.kind == NoteType::Rest))
+            .min_by_key(|&i| {
+                let kind = i64::from(live.tokens[i].kind != want.kind);
+                let gap = (live.lengths[i].unwrap_or(0) - len).abs();
+                (kind, gap, (centre(live.windows[i]) - centre(live.windows[t])).abs(), i)
+            })
     }
 
     /// Decodes the drawn token with guided pitch choice and updates the line.
@@ -672,10 +777,10 @@ impl Improviser {
         bar_end: Beats,
         sounding: &Sounding,
         next_change: Option<(Beats, Harmony)>,
-        motif_interval: Option<i32>,
-        motif: bool,
+        restated: Restated,
         style: &Style,
     ) -> Drawn {
+        let Restated { interval: motif_interval, length: played_length, motif } = restated;
         let g = style.guidance;
         let token = &self.live.tokens[next];
         let Some(plan) = self.decoder.plan(token, &sounding.harmony) else {
@@ -707,9 +812,14 @@ impl Improviser {
         });
         let prev_key = self.decoder.prev().map(Pitch::ps);
         let placed = self.decoder.commit(&plan, pitch.flatten());
+        // A call's note or rest lasts as the musician played it.
+        let mut end = placed.offset + placed.duration;
+        if let Some(l) = played_length {
+            end = placed.offset + beats_from_ticks(l);
+            self.decoder.set_position(end);
+        }
         // Time: an element placed without the rule (nothing else was allowed) has
         // its end moved to the next point the grid allows.
-        let mut end = placed.offset + placed.duration;
         if let (true, Some(at), Some(e)) = (g.time, ticks(placed.offset), ticks(end))
             && !self.line.grid.allows(at, e - at, ticks(bar_end).unwrap_or(i64::MAX))
         {

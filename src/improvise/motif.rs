@@ -5,6 +5,8 @@
 
 /// Tokens kept per cell.
 pub const CELL_TOKENS: usize = 8;
+/// Cells of a call an answer restates, in order (see `listen::Heard::answer_plan`).
+pub const CALL_CELLS: usize = 2;
 /// Cells remembered.
 const MEMORY: usize = 8;
 
@@ -18,6 +20,12 @@ pub struct Cell {
     /// Where in its beat the cell started, in twelfths (a restatement starts at the
     /// same point of a beat, so its rhythm fits the time grid as the original did).
     start: i64,
+    /// The musician played it (a call's cell).
+    from_call: bool,
+    /// For a call's cell, each token's length as played, in twelfths (0: the
+    /// token's own): an answer restates the call's rhythm even where the
+    /// vocabulary has no token of that length.
+    lengths: [u16; CELL_TOKENS],
 }
 
 impl Cell {
@@ -31,6 +39,15 @@ impl Cell {
             self.tokens[self.len] = token;
             self.intervals[self.len] = interval;
             self.len += 1;
+        }
+    }
+
+    /// Marks the cell as the musician's and the last token's length as played
+    /// (twelfths of a beat).
+    pub fn mark_call(&mut self, length: i64) {
+        self.from_call = true;
+        if self.len > 0 {
+            self.lengths[self.len - 1] = length.clamp(0, u16::MAX as i64) as u16;
         }
     }
 
@@ -55,6 +72,9 @@ pub struct Motifs {
     /// A cell waiting for its point in the beat.
     pending: Option<Cell>,
     playing: Option<(Cell, usize)>,
+    /// A call's cells still to restate in an answer, in order, and the next one.
+    call: [Cell; CALL_CELLS],
+    call_next: usize,
 }
 
 impl Motifs {
@@ -75,6 +95,10 @@ impl Motifs {
     /// Starts restating a remembered cell: `pick` in 0..1 chooses it (the most
     /// recent more often). False if there is none.
     pub fn restate(&mut self, pick: f64) -> bool {
+        if let Some(c) = self.take_call() {
+            self.pending = Some(c);
+            return true;
+        }
         let n = self.count.min(MEMORY);
         if n == 0 {
             return false;
@@ -85,9 +109,9 @@ impl Motifs {
     }
 
     /// Restates the current phrase's opening as soon as the line reaches the same
-    /// point of a beat (a sequence).
+    /// point of a beat (a sequence), unless a call's cell is waiting.
     pub fn sequence(&mut self) -> bool {
-        if self.recording.is_full() {
+        if self.recording.is_full() && !self.pending.is_some_and(|c| c.from_call) {
             self.pending = Some(self.recording);
             true
         } else {
@@ -119,6 +143,18 @@ impl Motifs {
         (i < cell.len).then(|| (cell.tokens[i], cell.intervals[i]))
     }
 
+    /// The length the musician played the next restated token with (twelfths), for
+    /// a call's cell.
+    pub fn played_length(&self) -> Option<i64> {
+        let (cell, i) = self.playing?;
+        (cell.from_call && i < cell.len && cell.lengths[i] > 0).then(|| cell.lengths[i] as i64)
+    }
+
+    /// True while a call's cell is being restated.
+    pub fn restating_call(&self) -> bool {
+        self.playing.is_some_and(|(c, _)| c.from_call)
+    }
+
     /// True while a cell is being restated.
     pub fn is_playing(&self) -> bool {
         self.next().is_some()
@@ -130,8 +166,38 @@ impl Motifs {
             *i += 1;
             if *i >= cell.len {
                 self.playing = None;
+                if self.pending.is_none() {
+                    self.pending = self.take_call();
+                }
             }
         }
+    }
+
+    /// Takes a call's cells (the musician's, in order) for an answer: the first is
+    /// restated from the next token on, wherever in the beat that is; each of the
+    /// others waits until the one before it is done, then for its own point in the
+    /// beat, and a new phrase restates the next one still waiting. All are kept.
+    pub fn answer(&mut self, cells: &[Cell]) {
+        self.recording = Cell::default();
+        self.call = [Cell::default(); CALL_CELLS];
+        self.call_next = 0;
+        let cells = &cells[..cells.len().min(CALL_CELLS)];
+        for (i, &c) in cells.iter().filter(|c| c.len > 0).enumerate() {
+            self.call[i] = c;
+        }
+        for &c in self.call.iter().rev().filter(|c| c.len > 0) {
+            self.cells[self.count % MEMORY] = c;
+            self.count += 1;
+        }
+        self.pending = None;
+        self.playing = self.take_call().map(|c| (c, 0));
+    }
+
+    /// The next of a call's cells still to restate.
+    fn take_call(&mut self) -> Option<Cell> {
+        let c = self.call.get(self.call_next).copied().filter(|c| c.len > 0)?;
+        self.call_next += 1;
+        Some(c)
     }
 
     /// Gives up the restatement (its next token does not fit here) and any waiting one.

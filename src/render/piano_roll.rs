@@ -1,5 +1,6 @@
 //! A piano-roll picture of a solo: notes coloured by what they are against the
-//! chord, chord symbols along the top, bar lines (plotters).
+//! chord, the musician's notes it answered (if any) in grey outlined in black,
+//! chord symbols along the top, bar lines (plotters).
 
 use crate::generate::{BEATS_PER_BAR, Solo};
 use crate::grammar::NoteType;
@@ -21,6 +22,9 @@ fn colour(kind: NoteType) -> RGBColor {
         _ => RGBColor(214, 39, 40),
     }
 }
+
+/// The colour of the musician's notes.
+const MUSICIAN: RGBColor = RGBColor(150, 150, 150);
 
 /// Draws the solo to a PNG, atomically.
 pub fn plot_piano_roll(solo: &Solo, title: &str, path: &Path) -> Result<(), String> {
@@ -55,7 +59,7 @@ pub struct LabelBox {
 /// The picture's width and the length it shows, in beats.
 fn extent(solo: &Solo) -> (u32, f64) {
     // The reference flow's melodies run past its last bar: show them whole.
-    let last_note = solo.notes.iter().map(|n| beat(n.start + n.length)).fold(0.0, f64::max);
+    let last_note = solo.notes.iter().chain(&solo.call).map(|n| beat(n.start + n.length)).fold(0.0, f64::max);
     let beats = (solo.beats().max(1) as f64).max(last_note.ceil());
     ((beats as u32 * PX_PER_BEAT + 120).clamp(MIN_WIDTH, MAX_WIDTH), beats)
 }
@@ -94,7 +98,8 @@ fn draw(solo: &Solo, title: &str, path: &Path) -> Result<(), Box<dyn std::error:
     let height = HEIGHT + rows.saturating_sub(1) * LABEL_ROW;
     let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let keys = solo.notes.iter().map(|n| n.key).chain(solo.chords.iter().flat_map(|c| c.keys.iter().copied()));
+    let keys = solo.notes.iter().chain(&solo.call).map(|n| n.key);
+    let keys = keys.chain(solo.chords.iter().flat_map(|c| c.keys.iter().copied()));
     let (lo, hi) = keys.fold((127u8, 0u8), |(lo, hi), k| (lo.min(k), hi.max(k)));
     let (lo, hi) = if lo > hi { (48.0, 84.0) } else { (lo as f64 - 1.0, hi as f64 + 2.0) };
     let mut chart = ChartBuilder::on(&root)
@@ -140,6 +145,17 @@ fn draw(solo: &Solo, title: &str, path: &Path) -> Result<(), Box<dyn std::error:
                 ("sans-serif", 12).into_font().color(&BLACK.mix(0.6)),
             )))?;
         }
+    }
+    if !solo.call.is_empty() {
+        let fill = MUSICIAN.filled();
+        let rect = |n: &crate::generate::SoloNote| {
+            [(beat(n.start), n.key as f64), (beat(n.start + n.length) - 0.03, n.key as f64 + 0.9)]
+        };
+        chart
+            .draw_series(solo.call.iter().map(|n| Rectangle::new(rect(n), fill)))?
+            .label("the musician")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], fill));
+        chart.draw_series(solo.call.iter().map(|n| Rectangle::new(rect(n), BLACK.stroke_width(1))))?;
     }
     for kind in [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other] {
         let style = colour(kind).filled();

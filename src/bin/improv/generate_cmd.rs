@@ -2,11 +2,14 @@
 //! and a picture.
 
 use crate::model_cmd::load_weights;
+use improv::corpus::melody_line;
 use improv::generate::{
     BEATS_PER_BAR, GenerateOptions, REFERENCE_TEMPO, Solo, changes_from_midi, changes_from_symbols, generate_reference,
     generate_traced, reference_changes,
 };
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
+use improv::improvise::grid::TICKS_PER_BEAT as BEAT_TICKS;
+use improv::improvise::listen::{HeardNote, relatedness};
 use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Style};
 use improv::model::{Precision, Sampling};
 use improv::render::{
@@ -14,8 +17,12 @@ use improv::render::{
     render_wav,
 };
 use improv::theory::symbol::{key_name, parse_changes};
+use improv::trade::{Turns, heard_notes, trade};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The longest turn --trade takes, in bars.
+const MAX_TURN_BARS: usize = 64;
 
 /// Bars above which rendering audio shows a progress bar.
 const PROGRESS_BARS: usize = 32;
@@ -73,8 +80,27 @@ pub struct Args {
     #[arg(long, requires = "chords_from")]
     chord_track: Option<String>,
     /// Reproduce the reference's own flow: chord sets 1–5, 50 greedy tokens each, its decoder.
-    #[arg(long, conflicts_with_all = ["chords", "chords_from", "bars", "plain", "tokens"])]
+    #[arg(long, conflicts_with_all = ["chords", "chords_from", "bars", "plain", "tokens", "call", "trade"])]
     reference: bool,
+    /// Answer a phrase (MIDI or MusicXML): the call's bars over the first bars of the
+    /// changes, then Improv's answer of as many bars.
+    #[arg(long, conflicts_with_all = ["trade", "bars"])]
+    call: Option<PathBuf>,
+    /// Which part holds the musician's line in --call's file (or, with --trade, in
+    /// --chords-from's): index, TRACK:CHANNEL or name.
+    #[arg(long)]
+    call_track: Option<String>,
+    /// Trade N bars with the solo in the --chords-from file: its bars 1–N, Improv's
+    /// answer in N+1–2N, and so on.
+    #[arg(long, requires = "chords_from")]
+    trade: Option<usize>,
+    /// With --trade: Improv plays the first turn.
+    #[arg(long, requires = "trade")]
+    improv_starts: bool,
+    /// With --call or --trade: answer without listening (from a state that heard
+    /// nothing), to compare with what listening adds.
+    #[arg(long)]
+    no_listen: bool,
     /// No musical guidance: the model samples freely (the first version's output, for comparison).
     #[arg(long)]
     plain: bool,
@@ -164,6 +190,15 @@ fn check(args: &Args) -> Result<(), String> {
             return Err(format!("--{name} {v} is not between 0 and 1"));
         }
     }
+    if args.trade.is_some_and(|n| !(1..=MAX_TURN_BARS).contains(&n)) {
+        return Err(format!("--trade must be between 1 and {MAX_TURN_BARS} bars"));
+    }
+    if args.call_track.is_some() && args.call.is_none() && args.trade.is_none() {
+        return Err("--call-track needs --call or --trade".into());
+    }
+    if args.no_listen && args.call.is_none() && args.trade.is_none() {
+        return Err("--no-listen needs --call or --trade".into());
+    }
     if args.low > 127 || args.high > 127 || args.low >= args.high {
         return Err(format!("--low {} and --high {} must be MIDI keys (0–127) with low < high", args.low, args.high));
     }
@@ -187,9 +222,11 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut trace = Vec::new();
+    let mut conversation = None;
     let (solo, changes_label) = if args.reference {
         (generate_reference(&weights, seed).solo, "the reference's chord sets 1–5".to_string())
     } else {
+        let mut changes_file = None;
         let (changes, label) = match (&args.chords, &args.chords_from) {
             (Some(text), _) => {
                 let bars = parse_changes(text, BEATS_PER_BAR).map_err(|e| e.to_string())?;
@@ -204,11 +241,22 @@ pub fn run(args: &Args) -> Result<(), String> {
                 let (changes, part) = changes_from_midi(&bytes, args.chord_track.as_deref())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 let label = format!("{} bars from {} of {}", changes.len(), part, path.display());
+                changes_file = Some(bytes);
                 (changes, label)
             }
             (None, None) => (reference_changes(), "the reference's 18 bars (bars 120–137 of the Metheny solo)".into()),
         };
-        let options = GenerateOptions {
+        // The musician's line, for --call or --trade, read before anything is written.
+        let musician = match (&args.call, args.trade, &args.chords_from, &changes_file) {
+            (Some(path), ..) => {
+                let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+                    .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+                Some(musician_line(&bytes, args.call_track.as_deref(), path)?)
+            }
+            (None, Some(_), Some(path), Some(bytes)) => Some(musician_line(bytes, args.call_track.as_deref(), path)?),
+            _ => None,
+        };
+        let mut options = GenerateOptions {
             bars: args.bars.unwrap_or(changes.len()),
             tempo: args.tempo,
             style: Style {
@@ -221,11 +269,40 @@ pub fn run(args: &Args) -> Result<(), String> {
             precision: args.precision.into(),
         };
         let vocabulary = weights.vocabulary.values();
-        let solo = generate_traced(&weights, &changes, &options, &mut |d| {
-            if args.tokens.is_some() {
-                trace.push(token_json(d, vocabulary));
+        let solo = match (musician, args.call.as_ref()) {
+            (Some((line, part)), Some(path)) => {
+                let bar = BEAT_TICKS * BEATS_PER_BAR;
+                let end = line.iter().map(|n| n.end).max().unwrap_or(0);
+                let call_bars = ((end + bar - 1).div_euclid(bar)).max(1) as usize;
+                if call_bars > changes.len() {
+                    return Err(format!(
+                        "{}: the call lasts {call_bars} bars, longer than the {} bars of changes it is played over",
+                        path.display(),
+                        changes.len()
+                    ));
+                }
+                options.bars = 2 * call_bars;
+                conversation = Some(format!("answering {} ({part}, {call_bars} bars)", path.display()));
+                trade(
+                    &weights,
+                    &changes,
+                    &line,
+                    Turns { bars: call_bars, musician_starts: true },
+                    &options,
+                    !args.no_listen,
+                )
             }
-        });
+            (Some((line, part)), None) => {
+                let turns = Turns { bars: args.trade.unwrap_or(4), musician_starts: !args.improv_starts };
+                conversation = Some(format!("trading {} bars with {part}", turns.bars));
+                trade(&weights, &changes, &line, turns, &options, !args.no_listen)
+            }
+            (None, _) => generate_traced(&weights, &changes, &options, &mut |d| {
+                if args.tokens.is_some() {
+                    trace.push(token_json(d, vocabulary));
+                }
+            }),
+        };
         (solo, label)
     };
     if args.wav.is_some() {
@@ -267,6 +344,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         written.push(format!("{} ({seconds:.1} s, {level}, {})", wav.display(), font.path().display()));
     }
     let mut text = report(&solo, args, &source, &changes_label);
+    if let Some(what) = &conversation {
+        text.push_str(&conversation_report(&solo, what, !args.no_listen));
+    }
     text.push_str(&format!("  wrote {}", written.join(", ")));
     // With the MIDI file on standard output, the report goes to standard error.
     let to_stdout = [Some(&args.out), args.png.as_ref(), args.wav.as_ref(), args.tokens.as_ref()]
@@ -279,6 +359,29 @@ pub fn run(args: &Args) -> Result<(), String> {
         println!("{text}");
     }
     Ok(())
+}
+
+/// The musician's line in a file, heard on the grid, and the part it came from.
+fn musician_line(bytes: &[u8], track: Option<&str>, path: &Path) -> Result<(Vec<HeardNote>, String), String> {
+    let (notes, part) = melody_line(bytes, track).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((heard_notes(&notes), part))
+}
+
+/// What the musician played and how the answers relate to it.
+fn conversation_report(solo: &Solo, what: &str, listened: bool) -> String {
+    let ticks = |b: improv::score::Beats| (b * BEAT_TICKS).to_integer();
+    let call: Vec<(i64, u8)> = solo.call.iter().map(|n| (ticks(n.start), n.key)).collect();
+    let answer: Vec<(i64, u8)> = solo.notes.iter().map(|n| (ticks(n.start), n.key)).collect();
+    let r = relatedness(&call, &answer);
+    let heard = if listened { "listening" } else { "not listening (--no-listen)" };
+    format!(
+        "  {what}, {heard}: the musician {} notes, Improv {} notes; of the musician's 4-note cells, \
+         {:.0}% of rhythms and {:.0}% whole (rhythm and contour) come back in Improv's bars\n",
+        solo.call.len(),
+        solo.notes.len(),
+        100.0 * r.rhythm,
+        100.0 * r.both
+    )
 }
 
 /// One drawn token as JSON: where it starts (beats), the token, what became of it.

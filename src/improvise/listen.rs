@@ -1,0 +1,420 @@
+//! Listening: the musician's notes, heard on the grid and spoken back in the
+//! model's own tokens, so the LSTM can be walked through a call (teacher forcing)
+//! and its opening restated in the answer.
+//!
+//! A call is kept in fixed buffers ([`MAX_CALL_NOTES`] notes): hearing, quantising
+//! and encoding allocate nothing and do work bounded by those sizes, so the plugin
+//! listens on the audio thread.
+//!
+//! **Quantising.** Onsets and ends snap to the nearest point of the sixteenth or
+//! eighth-triplet grid of their beat (twelfths 0, 3, 4, 6, 8, 9); a note is at
+//! least a sixteenth long. Notes are made one line: a note starting while another
+//! sounds ends the other there; of notes starting on the same point, the highest
+//! is kept (the top of a chord, as a lead sheet reads).
+//!
+//! **Encoding.** Each note becomes a token of its type against the chord sounding
+//! at its onset (chord, scale, approach, other: the grammar's own classification),
+//! its length, and its interval from the previous note; each silence between notes
+//! becomes a rest. A token the model's vocabulary lacks is mapped to the nearest it
+//! has ([`LiveModel::nearest_token`]): the same type first (else the nearest note
+//! type), then the closest length, then the interval window closest to the interval.
+
+use super::grid::TICKS_PER_BEAT;
+use super::motif::{CALL_CELLS, Cell};
+use super::{ChangeSource, LiveModel};
+use crate::grammar::{Harmony, NoteType, classify};
+use num_rational::Ratio;
+
+/// Notes a call holds; later notes are not heard (a 4-bar call of sixteenths is 64).
+pub const MAX_CALL_NOTES: usize = 128;
+/// Tokens a call becomes: a note and the rest after it, each.
+pub const MAX_CALL_TOKENS: usize = 2 * MAX_CALL_NOTES;
+/// The longest silence inside a call that is spoken as rests (longer ones are
+/// shortened to this): a bar.
+const MAX_GAP_TICKS: i64 = 4 * TICKS_PER_BEAT;
+/// Grid points of a beat, in twelfths: sixteenths and eighth-note triplets.
+const GRID_POINTS: [i64; 7] = [0, 3, 4, 6, 8, 9, 12];
+
+/// A heard note on the grid, in twelfths of a beat from the timeline's start.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HeardNote {
+    /// Onset.
+    pub start: i64,
+    /// End (after the onset).
+    pub end: i64,
+    /// MIDI key.
+    pub key: u8,
+    /// The chord sounding at its onset, if known when it was heard.
+    pub harmony: Option<Harmony>,
+}
+
+/// The nearest sixteenth or triplet point to `beat`, in twelfths of a beat.
+pub fn quantise(beat: f64) -> i64 {
+    let t = (beat * TICKS_PER_BEAT as f64).clamp(-1e15, 1e15);
+    let base = (t / TICKS_PER_BEAT as f64).floor() as i64 * TICKS_PER_BEAT;
+    let within = t - base as f64;
+    let nearest = GRID_POINTS
+        .iter()
+        .copied()
+        .min_by(|a, b| (*a as f64 - within).abs().total_cmp(&(*b as f64 - within).abs()))
+        .unwrap_or(0);
+    base + nearest
+}
+
+/// The smallest grid point after `t` (twelfths).
+fn next_point(t: i64) -> i64 {
+    let base = t.div_euclid(TICKS_PER_BEAT) * TICKS_PER_BEAT;
+    GRID_POINTS.iter().map(|p| base + p).find(|&p| p > t).unwrap_or(base + TICKS_PER_BEAT)
+}
+
+/// A call being heard: the musician's notes, one line, on the grid.
+#[derive(Debug, Clone, Copy)]
+pub struct Call {
+    notes: [HeardNote; MAX_CALL_NOTES],
+    len: usize,
+    /// The key sounding now, its onset (twelfths) and the chord under it, until its note-off.
+    open: Option<(u8, i64, Option<Harmony>)>,
+}
+
+impl Default for Call {
+    fn default() -> Self {
+        Self { notes: [HeardNote::default(); MAX_CALL_NOTES], len: 0, open: None }
+    }
+}
+
+impl Call {
+    /// Forgets the call.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.open = None;
+    }
+
+    /// The notes heard so far (a sounding note is not among them yet).
+    pub fn notes(&self) -> &[HeardNote] {
+        &self.notes[..self.len]
+    }
+
+    /// True if nothing was heard and nothing sounds.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0 && self.open.is_none()
+    }
+
+    /// True while a note of the call sounds.
+    pub fn sounding(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// The onset of the first note heard or sounding (twelfths).
+    pub fn first_start(&self) -> Option<i64> {
+        self.notes().first().map(|n| n.start).or(self.open.map(|(_, s, _)| s))
+    }
+
+    /// The end of the last note heard (twelfths).
+    pub fn last_end(&self) -> Option<i64> {
+        self.notes().last().map(|n| n.end)
+    }
+
+    /// A note-on at `beat` (host timeline) over `harmony` (the chord sounding then).
+    pub fn note_on(&mut self, beat: f64, key: u8, harmony: Option<Harmony>) {
+        let start = quantise(beat);
+        if let Some((k, s, _)) = self.open {
+            if s == start && k > key {
+                return; // the top note of a chord is the line
+            }
+            self.close(start.max(s));
+        }
+        // A note starting where the last heard one did replaces it if higher.
+        if let Some(last) = self.notes[..self.len].last()
+            && last.start == start
+        {
+            if last.key > key {
+                return;
+            }
+            self.len -= 1;
+        }
+        self.open = Some((key, start, harmony));
+    }
+
+    /// A note-off at `beat`; ignored unless it ends the sounding note.
+    pub fn note_off(&mut self, beat: f64, key: u8) {
+        if self.open.is_some_and(|(k, _, _)| k == key) {
+            self.close(quantise(beat));
+        }
+    }
+
+    /// Ends the sounding note at `end` (twelfths), at least a grid step after its onset.
+    pub fn close(&mut self, end: i64) {
+        let Some((key, start, harmony)) = self.open.take() else { return };
+        let end = if end > start { end } else { next_point(start) };
+        if self.len < MAX_CALL_NOTES {
+            self.notes[self.len] = HeardNote { start, end, key, harmony };
+            self.len += 1;
+        }
+    }
+}
+
+/// A call in the model's tokens, and its opening cell for the answer to restate.
+#[derive(Debug, Clone, Copy)]
+pub struct Heard {
+    tokens: [u16; MAX_CALL_TOKENS],
+    len: usize,
+    /// The call's opening: up to [`CELL_TOKENS`](super::motif::CELL_TOKENS) tokens
+    /// from its first note, with the intervals between its notes and the lengths
+    /// they were played with.
+    pub cell: Cell,
+    /// Notes encoded.
+    pub notes: usize,
+}
+
+impl Default for Heard {
+    fn default() -> Self {
+        Self { tokens: [0; MAX_CALL_TOKENS], len: 0, cell: Cell::default(), notes: 0 }
+    }
+}
+
+impl Heard {
+    /// The tokens, in order.
+    pub fn tokens(&self) -> &[u16] {
+        &self.tokens[..self.len]
+    }
+
+    fn push(&mut self, token: u16, interval: Option<i8>, at: i64, length: i64, note: bool) {
+        if self.len >= MAX_CALL_TOKENS {
+            return;
+        }
+        self.tokens[self.len] = token;
+        self.len += 1;
+        if self.cell.is_full() || (self.cell.is_empty() && !note) {
+            return;
+        }
+        let interval = if self.cell.is_empty() { None } else { interval };
+        self.cell.push(token, interval, at);
+        self.cell.mark_call(length);
+    }
+
+    /// What an answer restates, in order: the call's opening, then the opening
+    /// again as a sequence (its rhythm and intervals from wherever the line is,
+    /// over the chord of then). The rest of the answer is the model's own, from a
+    /// state that heard the whole call. Empty if nothing was heard.
+    pub fn answer_plan(&self) -> [Cell; CALL_CELLS] {
+        [self.cell; CALL_CELLS]
+    }
+
+    /// Encodes `notes` into `model`'s tokens (see the module doc), each against the
+    /// chord heard under it, else the chord `changes` has there; the silence after
+    /// the last note, up to `until` (twelfths) and at most a bar, ends the call.
+    pub fn encode(&mut self, notes: &[HeardNote], until: i64, changes: &impl ChangeSource, model: &LiveModel) {
+        self.len = 0;
+        self.notes = 0;
+        self.cell = Cell::default();
+        let mut prev_key: Option<u8> = None;
+        for (i, n) in notes.iter().enumerate() {
+            let next = notes.get(i + 1).map_or(until, |m| m.start);
+            let end = n.end.min(next).max(n.start + 1);
+            let at = Ratio::new(n.start, TICKS_PER_BEAT);
+            let harmony = n.harmony.or_else(|| changes.chord_at(at).map(|s| s.harmony));
+            let kind = harmony.map_or(NoteType::Other, |h| classify(n.key, &h));
+            let interval = prev_key.map(|p| (n.key as i32 - p as i32).clamp(-127, 127) as i8);
+            if let Some(t) = model.nearest_token(kind, end - n.start, interval) {
+                self.notes += 1;
+                self.push(t, interval, n.start, end - n.start, true);
+            }
+            prev_key = Some(n.key);
+            self.rest(end, next.min(end + MAX_GAP_TICKS), model);
+        }
+    }
+
+    /// Speaks the silence from `from` to `to` (twelfths) as rests, longest first.
+    fn rest(&mut self, from: i64, to: i64, model: &LiveModel) {
+        let mut at = from;
+        while at < to && self.len < MAX_CALL_TOKENS {
+            let Some((t, len)) = model.nearest_rest(to - at) else { return };
+            self.push(t, None, at, len.min(to - at), false);
+            at += len.max(1);
+        }
+    }
+}
+
+impl LiveModel {
+    /// The vocabulary's token nearest to a note of `kind` lasting `len` twelfths,
+    /// `interval` semitones from the previous note: the same note type if the
+    /// vocabulary has one (else the nearest note type, chord < scale < approach <
+    /// other), then the closest length, then the interval window nearest the interval
+    /// (a token with a window for a first note, or without one for a later note,
+    /// costs a little). `None` if the vocabulary has no sounding note.
+    pub fn nearest_token(&self, kind: NoteType, len: i64, interval: Option<i8>) -> Option<u16> {
+        let rank = |k: NoteType| -> i64 {
+            match k {
+                NoteType::Chord => 0,
+                NoteType::Scale => 1,
+                NoteType::Approach => 2,
+                NoteType::Other => 3,
+                NoteType::Rest => 9,
+            }
+        };
+        let mut best: Option<(i64, u16)> = None;
+        for (i, token) in self.tokens.iter().enumerate() {
+            let Some(l) = self.lengths[i].filter(|&l| l > 0) else { continue };
+            if token.kind == NoteType::Rest {
+                continue;
+            }
+            let type_cost = (rank(token.kind) - rank(kind)).abs() * 1000;
+            let window_cost = match (self.windows[i], interval) {
+                (Some((lo, hi)), Some(iv)) => {
+                    let outside = if iv < lo { lo as i64 - iv as i64 } else { (iv as i64 - hi as i64).max(0) };
+                    2 * outside
+                }
+                (None, None) => 0,
+                _ => 1,
+            };
+            let cost = type_cost + 12 * (l - len).abs() + window_cost;
+            if best.is_none_or(|(c, _)| cost < c) {
+                best = Some((cost, i as u16));
+            }
+        }
+        best.map(|(_, t)| t)
+    }
+
+    /// The rest token whose length is nearest `len` twelfths without passing it
+    /// (the shortest rest if all are longer), and its length.
+    pub fn nearest_rest(&self, len: i64) -> Option<(u16, i64)> {
+        let rests = self.tokens.iter().enumerate().filter(|(_, t)| t.kind == NoteType::Rest);
+        let lengths = rests.filter_map(|(i, _)| self.lengths[i].filter(|&l| l > 0).map(|l| (i as u16, l)));
+        let fitting = lengths.clone().filter(|&(_, l)| l <= len).max_by_key(|&(i, l)| (l, std::cmp::Reverse(i)));
+        fitting.or_else(|| lengths.min_by_key(|&(i, l)| (l, i)))
+    }
+}
+
+/// Cells of four notes in a line: each note's onset gap to the next (twelfths) for
+/// rhythm, each interval's direction for contour. What [`relatedness`] compares.
+fn cells(notes: &[(i64, u8)]) -> impl Iterator<Item = ([i64; 3], [i8; 3])> + '_ {
+    notes.windows(4).map(|w| {
+        let gaps = [w[1].0 - w[0].0, w[2].0 - w[1].0, w[3].0 - w[2].0];
+        let dir = |a: u8, b: u8| (b as i32 - a as i32).signum() as i8;
+        (gaps, [dir(w[0].1, w[1].1), dir(w[1].1, w[2].1), dir(w[2].1, w[3].1)])
+    })
+}
+
+/// How much an answer develops a call: of the call's 4-note cells, the share whose
+/// rhythm (onset gaps) reappears somewhere in the answer, whose contour (up, down
+/// or same, three times) does, and whose rhythm and contour reappear together, in
+/// one place (the cell restated, at any pitch). Notes are (onset in twelfths, key).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Relatedness {
+    /// Share of the call's rhythm cells found in the answer.
+    pub rhythm: f64,
+    /// Share of the call's contours found in the answer.
+    pub contour: f64,
+    /// Share of the call's cells found whole (rhythm and contour at once).
+    pub both: f64,
+}
+
+/// Measures [`Relatedness`]; all 0 when either line has fewer than four notes.
+pub fn relatedness(call: &[(i64, u8)], answer: &[(i64, u8)]) -> Relatedness {
+    let (mut rhythm, mut contour, mut both, mut total) = (0usize, 0usize, 0usize, 0usize);
+    for (gaps, dirs) in cells(call) {
+        total += 1;
+        rhythm += usize::from(cells(answer).any(|(g, _)| g == gaps));
+        contour += usize::from(cells(answer).any(|(_, d)| d == dirs));
+        both += usize::from(cells(answer).any(|c| c == (gaps, dirs)));
+    }
+    let share = |n: usize| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+    Relatedness { rhythm: share(rhythm), contour: share(contour), both: share(both) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::Harmony;
+    use crate::improvise::HeldChord;
+
+    fn live() -> LiveModel {
+        LiveModel::new(&crate::default_weights().unwrap(), "test".into())
+    }
+
+    #[test]
+    fn onsets_snap_to_the_nearest_sixteenth_or_triplet() {
+        assert_eq!(quantise(0.0), 0);
+        assert_eq!(quantise(0.26), 3);
+        assert_eq!(quantise(0.33), 4);
+        assert_eq!(quantise(0.97), 12);
+        assert_eq!(quantise(2.52), 30);
+        assert_eq!(quantise(-0.01), 0);
+    }
+
+    #[test]
+    fn a_call_is_one_line_on_the_grid() {
+        let mut call = Call::default();
+        call.note_on(0.02, 62, None);
+        call.note_on(0.01, 65, None); // same point, higher: replaces
+        call.note_on(0.49, 69, None); // legato: ends the first
+        call.note_off(0.51, 65); // not sounding: ignored
+        call.note_off(0.74, 69);
+        call.note_on(1.0, 60, None);
+        call.note_off(1.0, 60); // zero length: a sixteenth
+        assert_eq!(
+            call.notes(),
+            &[
+                HeardNote { start: 0, end: 6, key: 65, harmony: None },
+                HeardNote { start: 6, end: 9, key: 69, harmony: None },
+                HeardNote { start: 12, end: 15, key: 60, harmony: None },
+            ]
+        );
+        for i in 0..500 {
+            call.note_on(2.0 + i as f64, 60, None);
+        }
+        assert_eq!(call.notes().len(), MAX_CALL_NOTES);
+    }
+
+    #[test]
+    fn a_call_is_encoded_into_the_models_tokens_against_its_chords() {
+        let model = live();
+        let dm7 = HeldChord { harmony: Some(Harmony::new(&[50, 53, 57, 60])), since: None };
+        // D F A (chord tones, eighths), then E (scale, a quarter), a beat's rest, C#.
+        let note = |start, end, key| HeardNote { start, end, key, harmony: None };
+        let notes = [note(0, 6, 62), note(6, 12, 65), note(12, 18, 69), note(18, 30, 64), note(42, 48, 61)];
+        let mut heard = Heard::default();
+        heard.encode(&notes, 60, &dm7, &model);
+        assert_eq!(heard.notes, 5);
+        let kinds: Vec<char> = heard.tokens().iter().map(|&t| model.tokens[t as usize].kind.letter()).collect();
+        assert_eq!(kinds.iter().filter(|&&k| k != 'R').collect::<String>(), "CCCSA");
+        assert!(kinds.contains(&'R'), "{kinds:?}");
+        // The cell starts at the first note and keeps the intervals between notes.
+        assert!(!heard.cell.is_empty());
+        let first = &model.tokens[heard.tokens()[0] as usize];
+        assert_eq!((first.kind, model.lengths[heard.tokens()[0] as usize]), (NoteType::Chord, Some(6)));
+    }
+
+    #[test]
+    fn missing_tokens_map_to_the_nearest() {
+        let model = live();
+        // An absurdly long note: the longest chord tone.
+        let t = model.nearest_token(NoteType::Chord, 10_000, Some(2)).unwrap() as usize;
+        assert_eq!(model.tokens[t].kind, NoteType::Chord);
+        let longest = (0..model.n_values())
+            .filter(|&i| model.tokens[i].kind == NoteType::Chord)
+            .filter_map(|i| model.lengths[i])
+            .max()
+            .unwrap();
+        assert_eq!(model.lengths[t], Some(longest));
+        // A rest shorter than any: the shortest.
+        let (r, l) = model.nearest_rest(1).unwrap();
+        assert_eq!(model.tokens[r as usize].kind, NoteType::Rest);
+        assert!(l >= 1);
+    }
+
+    #[test]
+    fn relatedness_counts_shared_cells() {
+        let call: Vec<(i64, u8)> = [(0, 60), (6, 62), (12, 64), (18, 62), (24, 60)].to_vec();
+        let all = Relatedness { rhythm: 1.0, contour: 1.0, both: 1.0 };
+        assert_eq!(relatedness(&call, &call), all);
+        let transposed: Vec<(i64, u8)> = call.iter().map(|&(t, k)| (t + 48, k + 5)).collect();
+        assert_eq!(relatedness(&call, &transposed), all);
+        let other: Vec<(i64, u8)> = [(0, 60), (4, 60), (8, 60), (12, 60), (16, 60)].to_vec();
+        assert_eq!(relatedness(&call, &other), Relatedness::default());
+        // Same rhythm, opposite contour: related in rhythm only.
+        let inverted: Vec<(i64, u8)> = call.iter().map(|&(t, k)| (t, 124 - k)).collect();
+        assert_eq!(relatedness(&call, &inverted), Relatedness { rhythm: 1.0, contour: 0.0, both: 0.0 });
+        assert_eq!(relatedness(&call[..3], &call), Relatedness::default());
+    }
+}

@@ -1,0 +1,136 @@
+//! Trading offline: the musician's bars (a call, or a file's solo) and Improv's
+//! answers in turn, on the changes — what `improv generate --call` and `--trade`
+//! run, with the listener and the answer the plugin uses live.
+
+use crate::generate::{GenerateOptions, Solo, SoloNote, accompaniment};
+use crate::grammar::classify_pc;
+use crate::improvise::grid::TICKS_PER_BEAT;
+use crate::improvise::listen::{Call, Heard, HeardNote};
+use crate::improvise::motif::{CALL_CELLS, Cell};
+use crate::improvise::{BEATS_PER_BAR, ChangeSource, Changes, Improviser, LiveModel, LoopedChanges, Outcome};
+use crate::model::Weights;
+use crate::score::{Element, ElementKind};
+use num_rational::Ratio;
+
+/// Who plays which bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turns {
+    /// Bars in a turn (1, 2, 4 or 8 in the plugin; any from 1 here).
+    pub bars: usize,
+    /// The musician plays the first turn.
+    pub musician_starts: bool,
+}
+
+impl Turns {
+    /// True if `bar` (0-based) is the musician's.
+    pub fn musician_plays(&self, bar: i64) -> bool {
+        let turn = bar.div_euclid(self.bars.max(1) as i64);
+        (turn % 2 == 0) == self.musician_starts
+    }
+}
+
+/// The musician's notes heard on the grid: (onset, end, key) in twelfths of a beat.
+pub fn heard_notes(notes: &[Element]) -> Vec<HeardNote> {
+    let mut call = Call::default();
+    let mut out = Vec::with_capacity(notes.len());
+    let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+    for n in notes {
+        if let ElementKind::Note { key, .. } = n.kind {
+            call.note_on(beat(n.offset), key, None);
+            call.note_off(beat(n.end()), key);
+        }
+        // Drain as it goes, so a file longer than one call's buffer is heard whole.
+        out.extend_from_slice(call.notes());
+        call.clear();
+    }
+    out.sort_by_key(|n| n.start);
+    out.dedup_by_key(|n| n.start);
+    out
+}
+
+/// Trades over `changes` for `options.bars` bars: in the musician's turns their
+/// notes from `musician` (heard on the grid) are played and listened to; each of
+/// Improv's turns answers the turn before it, starting on its downbeat and ending
+/// its phrase by the turn's end. With `listen` off, every answer starts as if
+/// nothing had been played (the comparison for how much listening adds).
+pub fn trade(
+    weights: &Weights,
+    changes: &Changes,
+    musician: &[HeardNote],
+    turns: Turns,
+    options: &GenerateOptions,
+    listen: bool,
+) -> Solo {
+    let live = Box::new(LiveModel::with_precision(weights, String::new(), options.precision));
+    let mut improviser = Improviser::new(live, options.seed);
+    let bars = if changes.is_empty() { 0 } else { options.bars };
+    let source = LoopedChanges::new(changes);
+    let per_turn = turns.bars.max(1);
+    let mut notes = Vec::new();
+    let mut call_notes = Vec::new();
+    let mut tokens = 0;
+    let mut heard = Heard::default();
+    let mut last_call: &[HeardNote] = &[];
+    for first in (0..bars).step_by(per_turn) {
+        let last = (first + per_turn).min(bars);
+        let (from, to) = ((first as i64) * BEATS_PER_BAR, (last as i64) * BEATS_PER_BAR);
+        let (from_t, to_t) = (from * TICKS_PER_BEAT, to * TICKS_PER_BEAT);
+        if turns.musician_plays(first as i64) {
+            let a = musician.partition_point(|n| n.start < from_t);
+            let b = musician.partition_point(|n| n.start < to_t);
+            last_call = &musician[a..b];
+            for n in last_call {
+                let at = Ratio::new(n.start, TICKS_PER_BEAT);
+                let Some(sounding) = source.chord_at(at) else { continue };
+                let end = n.end.min(to_t);
+                call_notes.push(SoloNote {
+                    start: at,
+                    length: Ratio::new(end - n.start, TICKS_PER_BEAT),
+                    key: n.key,
+                    kind: classify_pc(n.key, &sounding.harmony),
+                });
+            }
+            continue;
+        }
+        let mut cells = [Cell::default(); CALL_CELLS];
+        let mut last_key = None;
+        if listen && !last_call.is_empty() {
+            heard.encode(last_call, from_t, &source, improviser.model());
+            improviser.hear(&heard);
+            cells = heard.answer_plan();
+            last_key = last_call.last().map(|n| n.key);
+        }
+        improviser.answer(from, to, &cells, last_key);
+        improviser.fill(Ratio::from_integer(to), &source, &options.style, &mut |d| {
+            tokens += 1;
+            if let Outcome::Note { key, length, kind } = d.outcome {
+                notes.push(SoloNote { start: d.at, length, key, kind });
+            }
+        });
+        improviser.stop_answering();
+        last_call = &[];
+    }
+    Solo {
+        notes,
+        call: call_notes,
+        chords: accompaniment(changes, bars),
+        bars,
+        tempo: options.tempo,
+        seed: options.seed,
+        tokens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turns_alternate_on_the_bar_grid() {
+        let t = Turns { bars: 4, musician_starts: true };
+        let who: Vec<bool> = (0..12).map(|b| t.musician_plays(b)).collect();
+        assert_eq!(who, [true, true, true, true, false, false, false, false, true, true, true, true]);
+        let t = Turns { bars: 1, musician_starts: false };
+        assert!(!t.musician_plays(0) && t.musician_plays(1) && !t.musician_plays(2));
+    }
+}
