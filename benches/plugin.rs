@@ -2,11 +2,16 @@
 //! boundary, so it includes the model steps that fill the next beat (target: under
 //! 1 % of the block's 10.7 ms, about 107 µs); guided and plain with the live f16
 //! step, and guided with the f32 step (`-f32`).
+//!
+//! `plugin/answer-start/…`: trading fours, the block at the downbeat of Improv's
+//! first bar, which encodes the musician's 4-bar call, steps it through the model
+//! and fills the answer's first beat (same target): a 21-note phrase, 64
+//! sixteenths, and the densest call the grid can hold (6 onsets a beat, 96 notes).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use improv::improvise::Guidance;
 use improv::model::Precision;
-use improv::plugin::engine::{Engine, LiveModel, NoteMsg, Settings, TransportInfo};
+use improv::plugin::engine::{Engine, Listen, ListenMode, LiveModel, NoteMsg, Settings, TransportInfo};
 use std::hint::black_box;
 
 const SR: f32 = 48_000.0;
@@ -18,6 +23,91 @@ fn bench(c: &mut Criterion) {
     }
     // The f32 step beside the live f16 one, with the default guidance.
     bench_with(c, "-f32", Settings::default(), Precision::F32);
+    bench_answer_start(c);
+}
+
+/// Input notes as (beat, on, key).
+type Input = Vec<(f64, bool, u8)>;
+
+/// Dm7 held below the split for bars 1–4 and a call above it, as (beat, on, key).
+fn call(kind: &str) -> Input {
+    let mut ev: Input = [48u8, 50, 53, 57].iter().map(|&k| (0.0, true, k)).collect();
+    let notes: Vec<(f64, f64, u8)> = match kind {
+        "phrase-21" => vec![
+            (0.0, 0.5, 62),
+            (0.5, 0.5, 65),
+            (1.0, 0.5, 69),
+            (1.5, 0.5, 72),
+            (2.0, 0.33, 71),
+            (2.33, 0.33, 69),
+            (2.67, 0.33, 67),
+            (3.0, 1.0, 65),
+            (5.0, 0.5, 64),
+            (5.5, 0.5, 65),
+            (6.0, 0.5, 67),
+            (6.5, 0.5, 69),
+            (7.0, 1.0, 71),
+            (8.0, 0.5, 74),
+            (8.5, 0.5, 72),
+            (9.0, 0.5, 71),
+            (9.5, 0.5, 67),
+            (10.0, 2.0, 65),
+            (13.0, 0.5, 69),
+            (13.5, 0.5, 67),
+            (14.0, 1.0, 65),
+        ],
+        "sixteenths-64" => (0..64).map(|i| (i as f64 * 0.25, 0.2, 62 + (i % 12) as u8)).collect(),
+        _ => (0..16)
+            .flat_map(|beat| [0.0, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75].map(|x| beat as f64 + x))
+            .enumerate()
+            .map(|(i, at)| (at, 0.05, 62 + (i % 12) as u8))
+            .collect(),
+    };
+    ev.extend(notes.iter().flat_map(|&(at, len, key)| [(at, true, key), (at + len, false, key)]));
+    ev
+}
+
+fn bench_answer_start(c: &mut Criterion) {
+    let weights = improv::default_weights().unwrap();
+    let spb = SR as f64 * 60.0 / 120.0;
+    let settings = Settings { listen: Listen { mode: ListenMode::Trade, ..Listen::default() }, ..Settings::default() };
+    // Beat 16 (bar 5's downbeat) starts block 750: 750 × 512 = 384 000 = 16 × 24 000.
+    const ANSWER_BLOCK: u32 = 750;
+    const { assert!(ANSWER_BLOCK * BLOCK == 384_000) };
+    for kind in ["phrase-21", "sixteenths-64", "densest-96"] {
+        let input = call(kind);
+        let warmed = || {
+            let mut e = Engine::new(Box::new(LiveModel::new(&weights, "bench".into())));
+            let mut msgs = Vec::new();
+            for k in 0..ANSWER_BLOCK {
+                let start = (k * BLOCK) as f64;
+                msgs.clear();
+                for &(beat, on, key) in &input {
+                    let at = beat * spb - start;
+                    if (0.0..BLOCK as f64).contains(&at) {
+                        msgs.push(NoteMsg { timing: at as u32, on, channel: 1, key, velocity: 0.8 });
+                    }
+                }
+                let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(start / spb) };
+                let out = e.process(t, SR, BLOCK, &msgs, false, &settings);
+                assert!(out.iter().all(|m| !m.on), "silent while the musician plays");
+            }
+            e
+        };
+        c.bench_function(&format!("plugin/answer-start/{kind}"), |b| {
+            b.iter_batched(
+                warmed,
+                |mut e| {
+                    let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(16.0) };
+                    let out = e.process(t, SR, BLOCK, &[], false, &settings);
+                    assert!(out.iter().any(|m| m.on && m.timing == 0), "the answer starts in this block");
+                    black_box(out.len());
+                    e
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
 }
 
 fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings, precision: Precision) {

@@ -6,6 +6,8 @@
 //! scenario below runs on it) and `alloc-bug/` (the same, allocating on purpose).
 #![cfg(all(target_os = "linux", feature = "plugin"))]
 
+mod common;
+
 use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, TransportEvent, TransportFlags};
 use clack_host::events::spaces::CoreEventSpace;
 use clack_host::events::{EventFlags, EventHeader, Pckn};
@@ -80,6 +82,11 @@ struct Scenario {
     start: f64,
     /// The block in which the chord's note-on arrives.
     chord_block: u64,
+    /// Hold Dm7 (`DM7`) from `chord_block`; off when `notes` brings its own chords.
+    hold: bool,
+    /// Input notes on the input channel: (beat, on, key), each sent in the block
+    /// that contains its beat, at its sample there.
+    notes: Vec<(f64, bool, u8)>,
 }
 
 impl Scenario {
@@ -96,6 +103,8 @@ impl Scenario {
             seam: None,
             start: 0.0,
             chord_block: 0,
+            hold: true,
+            notes: Vec::new(),
         }
     }
 }
@@ -165,12 +174,24 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 let stopping = sample >= total;
                 let len = (sc.blocks)().clamp(1, 4096);
                 input.clear();
-                if block_no == sc.chord_block {
+                for &(beat, on, key) in &sc.notes {
+                    let offset = (beat - pos) * samples_per_beat;
+                    if offset >= 0.0 && offset < len as f64 {
+                        let pckn = Pckn::new(0u16, INPUT_CHANNEL, key as u16, 0u32);
+                        let t = offset as u32;
+                        if on {
+                            input.push(&NoteOnEvent::new(t, pckn, 0.8));
+                        } else {
+                            input.push(&NoteOffEvent::new(t, pckn, 0.0));
+                        }
+                    }
+                }
+                if block_no == sc.chord_block && sc.hold {
                     for k in DM7 {
                         input.push(&NoteOnEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.8));
                     }
                 }
-                if stopping {
+                if stopping && sc.hold {
                     for k in DM7 {
                         input.push(&NoteOffEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.0));
                     }
@@ -541,32 +562,26 @@ mod state {
     }
 
     /// Hostile weights files restored into the plugin are refused with their reason
-    /// and the host keeps running on the embedded weights: a length field of 2^40
-    /// under a valid checksum (it aborted the process when the decoder trusted it),
-    /// a model that can only be silent, and an endless device.
+    /// and the host keeps running on the embedded weights: every weights file of
+    /// the hostile regression folder (length fields of 2^40 and 2^63 under a valid
+    /// checksum, which aborted the process when the decoder trusted them; overflowing,
+    /// NaN and silent models; bit flips; truncation) and an endless device.
     #[test]
     fn hostile_weights_files_never_take_the_host_down() {
         let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
         // SAFETY: our own bundle.
         let entry = unsafe { PluginEntry::load(&path) }.unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let mut huge = improv::default_weights().unwrap().to_bytes();
-        // The first vocabulary string's length (after n_values and hidden as varints).
-        let at = 24 + 2;
-        huge.splice(at..at + 1, [253u8].into_iter().chain((1u64 << 40).to_le_bytes()));
-        let crc = crc32fast::hash(&huge[24..]);
-        huge[20..24].copy_from_slice(&crc.to_le_bytes());
-        let len = (huge.len() - 24) as u64;
-        huge[12..20].copy_from_slice(&len.to_le_bytes());
-        let mut silent = improv::default_weights().unwrap();
-        for (i, v) in silent.vocabulary.values().to_vec().iter().enumerate() {
-            silent.params.dense_bias[i] = if v.starts_with('R') { 1e4 } else { -1e4 };
+        let mut files: Vec<PathBuf> = vec!["/dev/zero".into()];
+        for f in crate::common::hostile::files().into_iter().filter(|f| f.kind == crate::common::hostile::Kind::Weights)
+        {
+            let p = dir.path().join(f.name);
+            std::fs::write(&p, &f.bytes).unwrap();
+            assert_eq!(improv::model::Weights::load(&p).is_err(), f.refused.is_some(), "{}", f.name);
+            files.push(p);
         }
-        std::fs::write(dir.path().join("huge.bin"), &huge).unwrap();
-        std::fs::write(dir.path().join("silent.bin"), silent.to_bytes()).unwrap();
-        assert!(improv::model::Weights::load(&dir.path().join("huge.bin")).is_err());
-        assert!(improv::model::Weights::load(&dir.path().join("silent.bin")).is_err());
-        for file in [dir.path().join("huge.bin"), dir.path().join("silent.bin"), "/dev/zero".into()] {
+        assert!(files.len() >= 10);
+        for file in files {
             let mut a = instance(&entry);
             let mut json = json(&save(&mut a));
             json["fields"]["weights-path"] = serde_json::Value::String(format!("{:?}", file.display().to_string()));
@@ -624,5 +639,116 @@ fn plugin_plays_what_the_cli_generates() {
     for (i, (a, b)) in live.iter().zip(&cli).enumerate() {
         assert_eq!(a.1, b.1, "note {i}: key");
         assert!((a.0 - b.0).abs() <= 1.0, "note {i}: sample {} live, {} offline", a.0, b.0);
+    }
+}
+
+/// Trading: Dm7–G7 held below the split, a 4-bar phrase above it.
+mod trading {
+    use super::*;
+
+    /// Dm7 (bars 1–2) and G7 (bars 3–4), voiced below C4, for `bars` bars.
+    fn changes(bars: usize) -> Vec<(f64, bool, u8)> {
+        let (dm7, g7) = ([48u8, 50, 53, 57], [43u8, 53, 57, 59]);
+        let mut ev = Vec::new();
+        for i in 0..bars.div_ceil(2) {
+            let chord = if i % 2 == 0 { dm7 } else { g7 };
+            let (on, off) = (i as f64 * 8.0, i as f64 * 8.0 + 7.98);
+            ev.extend(chord.iter().map(|&k| (on, true, k)));
+            ev.extend(chord.iter().map(|&k| (off, false, k)));
+        }
+        ev
+    }
+
+    /// A 4-bar phrase from beat `from`, above the split.
+    fn phrase(from: f64) -> Vec<(f64, bool, u8)> {
+        let notes = [
+            (0.0, 0.5, 62),
+            (0.5, 0.5, 65),
+            (1.0, 0.5, 69),
+            (1.5, 0.5, 72),
+            (2.0, 0.33, 71),
+            (2.33, 0.33, 69),
+            (2.67, 0.33, 67),
+            (3.0, 1.0, 65),
+            (5.0, 0.5, 64),
+            (5.5, 0.5, 65),
+            (6.0, 0.5, 67),
+            (6.5, 0.5, 69),
+            (7.0, 1.0, 71),
+            (8.0, 0.5, 74),
+            (8.5, 0.5, 72),
+            (9.0, 0.5, 71),
+            (9.5, 0.5, 67),
+            (10.0, 2.0, 65),
+            (13.0, 0.5, 69),
+            (13.5, 0.5, 67),
+            (14.0, 1.0, 65),
+        ];
+        notes.iter().flat_map(|&(at, len, key)| [(from + at, true, key), (from + at + len * 0.9, false, key)]).collect()
+    }
+
+    fn scenario(mode: f64, bars: f64, notes: Vec<(f64, bool, u8)>, block: u32) -> Scenario {
+        Scenario {
+            bars,
+            hold: false,
+            notes,
+            params: vec![("Listen", mode, 0.0, 2.0), ("Pass input through", 0.0, 0.0, 1.0)],
+            ..Scenario::held(48_000.0, fixed(block))
+        }
+    }
+
+    /// Improv's note-ons (channel 1) as beats.
+    fn onsets(r: &Run) -> Vec<f64> {
+        r.events.iter().filter(|e| e.on && e.channel == 0).map(|e| e.beat(r.samples_per_beat)).collect()
+    }
+
+    fn balanced(r: &Run) {
+        let mut sounding = [0i32; 128];
+        for e in r.events.iter().filter(|e| e.channel == 0) {
+            sounding[e.key as usize] += if e.on { 1 } else { -1 };
+            assert!((0..=1).contains(&sounding[e.key as usize]), "key {} on twice", e.key);
+        }
+        assert!(sounding.iter().all(|&s| s == 0), "every note-on has its note-off");
+    }
+
+    /// Trade 4: silence while the musician plays bars 1–4, an answer in bars 5–8
+    /// from beat 1 of bar 5; every note released; no allocation (alloc-check bundle).
+    #[test]
+    fn trade_fours_answers_in_bars_5_to_8() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        for block in [128, 512, 1024] {
+            let mut notes = changes(8);
+            notes.extend(phrase(0.0));
+            let r = run(&path, scenario(1.0, 8.0, notes, block));
+            let ons = onsets(&r);
+            eprintln!("block {block}: {} answer notes, first at beat {:?}", ons.len(), ons.first());
+            // Within a sample of the grid (the host sums block lengths in beats).
+            assert!(ons.iter().all(|&b| (16.0 - 1e-4..32.0).contains(&b)), "block {block}: only in bars 5–8: {ons:?}");
+            let first = r.events.iter().find(|e| e.on && e.channel == 0).expect("an answer");
+            let sample = (first.block_start + first.time as u64) as f64;
+            assert!((sample - 16.0 * r.samples_per_beat).abs() <= 1.0, "block {block}: first note at sample {sample}");
+            assert!(ons.len() >= 8, "block {block}: {} notes", ons.len());
+            balanced(&r);
+        }
+    }
+
+    /// Answer: after a bar of silence Improv answers on the next downbeat; when the
+    /// musician plays again, Improv's last note-off comes within a beat.
+    #[test]
+    fn answer_mode_stops_within_a_beat_when_the_musician_plays_again() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        let mut notes = changes(8);
+        notes.extend(phrase(0.0)); // ends at beat 15: bar 5 is silent, the answer starts at 20
+        let back = 25.25;
+        notes.extend([(back, true, 70), (back + 0.4, false, 70)]);
+        let r = run(&path, scenario(2.0, 7.5, notes, 512));
+        let ons = onsets(&r);
+        assert_eq!(ons.first().map(|b| (b * 12.0).round() / 12.0), Some(20.0), "{ons:?}");
+        assert!(ons.iter().all(|&b| b < back), "nothing starts once the musician is back: {ons:?}");
+        let last_off =
+            r.events.iter().filter(|e| !e.on && e.channel == 0).map(|e| e.beat(r.samples_per_beat)).fold(0.0, f64::max);
+        eprintln!("answer from beat 20, musician back at {back}, Improv's last note-off at {last_off:.3}");
+        assert!(last_off <= back + 1.0, "last note-off at beat {last_off}");
+        balanced(&r);
     }
 }

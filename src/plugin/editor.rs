@@ -1,7 +1,7 @@
 //! The editor (egui): parameters, the current chord, a live piano roll, model
 //! information, loading weights, a panic button and MIDI export.
 
-use super::engine::PlayedNote;
+use super::engine::{PlayedNote, Turn};
 use super::params::ImprovParams;
 use super::{Improv, Shared, Task};
 use nice_plug::context::gui::GuiContext;
@@ -10,7 +10,7 @@ use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceE
 use std::sync::Arc;
 
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(780.0, 720.0), 1.0)
+    EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(780.0, 820.0), 1.0)
 }
 
 pub fn create(
@@ -75,15 +75,23 @@ impl ImprovGui {
         let chord = self.shared.chord();
         let name = if chord.is_empty() { "no chord".to_string() } else { crate::theory::symbol::name_chord(&chord) };
         let (bar, beat) = ((now / 4.0).floor() as i64 + 1, (now.rem_euclid(4.0)).floor() as i64 + 1);
+        let who = match self.shared.turn() {
+            Turn::Idle => "",
+            Turn::Improv => "Improv plays",
+            Turn::Listening => "you play, Improv listens",
+            Turn::Answering => "Improv answers",
+        };
         painter.text(
             rect.left_top() + egui::vec2(8.0, 6.0),
             egui::Align2::LEFT_TOP,
-            format!("bar {bar} : beat {beat}    {name}"),
+            format!("bar {bar} : beat {beat}    {name}    {who}"),
             egui::FontId::proportional(14.0),
             egui::Color32::from_gray(220),
         );
         for n in self.history.iter().filter(|n| n.start + n.length >= now - span) {
+            // The musician's notes (the call) in white, Improv's by what they are.
             let colour = match n.kind {
+                _ if n.heard => egui::Color32::from_gray(235),
                 crate::grammar::NoteType::Chord => egui::Color32::from_rgb(31, 119, 180),
                 crate::grammar::NoteType::Scale => egui::Color32::from_rgb(44, 160, 44),
                 crate::grammar::NoteType::Approach => egui::Color32::from_rgb(255, 127, 14),
@@ -172,6 +180,17 @@ impl ImprovGui {
             }
             for param in [&p.same_solo, &p.free_run] {
                 toggle(&mut cols[3], param, &setter);
+            }
+        });
+        ui.separator();
+        ui.strong("Listen: trade with Improv (your melody at or above the split, your chords below)");
+        ui.columns(3, |cols| {
+            for (i, param) in
+                [&p.listen as &dyn AnyParam, &p.trade_bars, &p.first_turn, &p.split_by, &p.split_key, &p.melody_channel]
+                    .into_iter()
+                    .enumerate()
+            {
+                slider(&mut cols[i % 3], param);
             }
         });
         ui.separator();

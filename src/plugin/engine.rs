@@ -8,8 +8,9 @@
 
 use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
 pub use crate::improvise::LiveModel;
+use crate::improvise::listen::{Call, Heard};
 use crate::improvise::{
-    ChangeSource, Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes,
+    BEATS_PER_BAR, ChangeSource, Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes,
 };
 use crate::model::Sampling;
 use crate::score::Beats;
@@ -62,6 +63,82 @@ impl KeyMode {
     }
 }
 
+/// How Improv listens to the musician.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenMode {
+    /// Improv always plays; every note in is part of the chord (the first version).
+    Accompany,
+    /// Bars alternate between the musician and Improv; Improv answers each turn.
+    Trade,
+    /// Improv answers when the musician has been silent for a bar and stops when
+    /// they play again.
+    Answer,
+}
+
+/// How the melody is told from the chords in one MIDI stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitBy {
+    /// Keys at or above the split key are the melody, below it the chords.
+    Key,
+    /// Notes on the melody channel are the melody, the others the chords.
+    Channel,
+}
+
+/// Listening settings (trading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listen {
+    /// Accompany, trade or answer.
+    pub mode: ListenMode,
+    /// Bars in a turn when trading (1, 2, 4 or 8).
+    pub trade_bars: u8,
+    /// When trading, the musician plays the first turn (of the host's bar grid).
+    pub musician_starts: bool,
+    /// How the melody is told from the chords.
+    pub split_by: SplitBy,
+    /// With [`SplitBy::Key`]: the lowest melody key (default C4, MIDI 60).
+    pub split_key: u8,
+    /// With [`SplitBy::Channel`]: the melody channel, 0..=15.
+    pub melody_channel: u8,
+}
+
+impl Default for Listen {
+    fn default() -> Self {
+        Self {
+            mode: ListenMode::Accompany,
+            trade_bars: 4,
+            musician_starts: true,
+            split_by: SplitBy::Key,
+            split_key: 60,
+            melody_channel: 0,
+        }
+    }
+}
+
+impl Listen {
+    /// True if an input note is the musician's melody (never when accompanying).
+    pub fn is_melody(&self, msg: &NoteMsg) -> bool {
+        match (self.mode, self.split_by) {
+            (ListenMode::Accompany, _) => false,
+            (_, SplitBy::Key) => msg.key >= self.split_key,
+            (_, SplitBy::Channel) => msg.channel == self.melody_channel,
+        }
+    }
+}
+
+/// Who is playing now (for the editor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Turn {
+    /// Not playing (stopped, or no chord yet).
+    #[default]
+    Idle,
+    /// Improv plays over the chords (accompanying).
+    Improv,
+    /// The musician's turn: Improv is silent and listens.
+    Listening,
+    /// Improv answers what it heard.
+    Answering,
+}
+
 /// Per-block settings (the plugin's parameters).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
@@ -99,6 +176,8 @@ pub struct Settings {
     pub free_tempo: f64,
     /// Musical guidance.
     pub guidance: Guidance,
+    /// Listening (trading with the musician).
+    pub listen: Listen,
 }
 
 impl Settings {
@@ -133,6 +212,7 @@ impl Default for Settings {
             free_run: false,
             free_tempo: 120.0,
             guidance: Guidance::DEFAULT,
+            listen: Listen::default(),
         }
     }
 }
@@ -174,6 +254,8 @@ pub struct PlayedNote {
     pub key: u8,
     /// What it is against the chord.
     pub kind: NoteType,
+    /// The musician played it (a note Improv heard), not Improv.
+    pub heard: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -216,6 +298,19 @@ pub struct Engine {
     panic: bool,
     events: Vec<NoteMsg>,
     played: Vec<PlayedNote>,
+    /// The musician's call being heard.
+    call: Call,
+    /// The call in tokens (scratch, sized once).
+    heard: Heard,
+    /// Trading: the last turn (index) Improv has started answering.
+    answered_turn: Option<i64>,
+    /// Answer mode: where the answer being played ends (beats).
+    answer_end: Option<f64>,
+    /// Beat of the musician's last note-on or note-off.
+    last_heard: f64,
+    /// No note Improv plays sounds at or after this beat (its turn's end).
+    limit: f64,
+    turn: Turn,
 }
 
 fn beats_of(x: Beats) -> f64 {
@@ -245,7 +340,19 @@ impl Engine {
             panic: false,
             events: Vec::with_capacity(MAX_EVENTS),
             played: Vec::with_capacity(QUEUE),
+            call: Call::default(),
+            heard: Heard::default(),
+            answered_turn: None,
+            answer_end: None,
+            last_heard: f64::NEG_INFINITY,
+            limit: f64::INFINITY,
+            turn: Turn::Idle,
         }
+    }
+
+    /// Who is playing now.
+    pub fn turn(&self) -> Turn {
+        self.turn
     }
 
     /// Swaps in another model and returns the old one (to be dropped off the audio
@@ -322,6 +429,133 @@ impl Engine {
         let start = if at - at.floor() < BEAT_TOLERANCE { at.floor() } else { at.ceil() };
         self.generated_to = start;
         self.improviser.seek(start as i64);
+        // A call heard across a jump is not one phrase; turns are counted afresh.
+        self.call.clear();
+        self.answered_turn = None;
+        self.answer_end = None;
+        self.last_heard = f64::NEG_INFINITY;
+        self.improviser.stop_answering();
+    }
+
+    /// The chord sounding at `beat` for the chord source.
+    fn harmony_at(&self, beat: f64, settings: &Settings) -> Option<Harmony> {
+        match settings.chord_source {
+            ChordSource::Held => self.held_chord.harmony,
+            ChordSource::Progression => {
+                self.progression.chord_at(Ratio::new((beat * 12.0).floor() as i64, 12)).map(|s| s.harmony)
+            }
+            ChordSource::Key => Some(key_chord(settings)),
+        }
+    }
+
+    /// A note of the musician's melody at `beat`: heard into the call. In Answer
+    /// mode a note-on stops the answer at once (every sounding note released at
+    /// its time in the block).
+    fn hear(&mut self, msg: &NoteMsg, beat: f64, settings: &Settings) {
+        let key = msg.key & 0x7f;
+        self.last_heard = beat;
+        if msg.on {
+            if settings.listen.mode == ListenMode::Answer && self.answer_end.take().is_some() {
+                self.queue = [None; QUEUE];
+                self.release_all(msg.timing);
+                self.improviser.stop_answering();
+                self.turn = Turn::Listening;
+            }
+            let harmony = self.harmony_at(beat, settings);
+            self.call.note_on(beat, key, harmony);
+        } else {
+            let before = self.call.notes().len();
+            self.call.note_off(beat, key);
+            if let Some(n) = self.call.notes().get(before).copied()
+                && self.played.len() < self.played.capacity()
+            {
+                let kind = n.harmony.map_or(NoteType::Other, |h| crate::grammar::classify_pc(n.key, &h));
+                let (start, end) = (n.start as f64 / 12.0, n.end as f64 / 12.0);
+                self.played.push(PlayedNote { start, length: end - start, key: n.key, kind, heard: true });
+            }
+        }
+    }
+
+    /// Starts answering at beat `at` (a downbeat) until `end`: the call heard so
+    /// far is encoded and stepped through the model, and its opening restated.
+    fn start_answer(&mut self, at: f64, end: f64) {
+        let until = (at * 12.0).round() as i64;
+        self.call.close(until);
+        let none = HeldChord { harmony: None, since: None };
+        self.heard.encode(self.call.notes(), until, &none, self.improviser.model());
+        self.improviser.hear(&self.heard);
+        let last_key = self.call.notes().last().map(|n| n.key);
+        let plan = if self.heard.notes > 0 { self.heard.answer_plan() } else { Default::default() };
+        self.improviser.answer(at as i64, end as i64, &plan, last_key);
+        self.call.clear();
+    }
+
+    /// Plays (or listens) until `until` (a beat), as the listen mode says.
+    fn play_until(&mut self, until: f64, settings: &Settings) {
+        let beats_per_bar = BEATS_PER_BAR as f64;
+        match settings.listen.mode {
+            ListenMode::Accompany => {
+                self.turn = Turn::Improv;
+                self.limit = f64::INFINITY;
+                self.fill(until, settings);
+            }
+            ListenMode::Trade => {
+                let n = settings.listen.trade_bars.clamp(1, 8) as i64;
+                // Each pass moves on to `until` or a turn's end: at most a few a block.
+                while self.generated_to < until {
+                    let at = self.generated_to;
+                    let bar = (at / beats_per_bar).floor() as i64;
+                    let turn = bar.div_euclid(n);
+                    let end = ((turn + 1) * n) as f64 * beats_per_bar;
+                    let to = end.min(until);
+                    let musician = (turn % 2 == 0) == settings.listen.musician_starts;
+                    if musician {
+                        self.turn = Turn::Listening;
+                        self.generated_to = to;
+                        continue;
+                    }
+                    if self.answered_turn != Some(turn) {
+                        self.answered_turn = Some(turn);
+                        self.start_answer(at, end);
+                    }
+                    self.turn = Turn::Answering;
+                    self.limit = end;
+                    self.fill(to, settings);
+                }
+            }
+            ListenMode::Answer => {
+                while self.generated_to < until {
+                    let at = self.generated_to;
+                    if let Some(end) = self.answer_end.filter(|&e| at < e) {
+                        let to = end.min(until);
+                        self.turn = Turn::Answering;
+                        self.limit = end;
+                        self.fill(to, settings);
+                        if to >= end {
+                            self.answer_end = None;
+                            self.improviser.stop_answering();
+                        }
+                        continue;
+                    }
+                    let downbeat = at.rem_euclid(beats_per_bar) == 0.0;
+                    let silent = !self.call.sounding() && self.last_heard <= at - beats_per_bar;
+                    if let (true, true, Some(first), Some(last)) =
+                        (downbeat, silent, self.call.first_start(), self.call.last_end())
+                    {
+                        // As many bars as the call took, 1 to 8.
+                        let bar_ticks = 12.0 * beats_per_bar;
+                        let bars = (((last - first) as f64 / bar_ticks).ceil()).clamp(1.0, 8.0);
+                        let end = at + bars * beats_per_bar;
+                        self.start_answer(at, end);
+                        self.answer_end = Some(end);
+                        continue;
+                    }
+                    self.turn = Turn::Listening;
+                    let next = ((at / beats_per_bar).floor() + 1.0) * beats_per_bar;
+                    self.generated_to = next.min(until);
+                }
+            }
+        }
     }
 
     fn note_input(&mut self, msg: &NoteMsg) {
@@ -355,6 +589,7 @@ impl Engine {
         let until_beats = Ratio::from_integer(until.ceil() as i64);
         let queue = &mut self.queue;
         let human = &mut self.human_rng;
+        let limit = self.limit;
         let mut sink = |d: crate::improvise::Drawn| {
             let Outcome::Note { key, length, kind } = d.outcome else { return };
             let mut start = beats_of(d.at);
@@ -363,7 +598,10 @@ impl Engine {
             if (start.fract() - 0.5).abs() < 1e-9 {
                 start += settings.swing.clamp(0.0, 1.0) as f64 / 6.0;
             }
-            let end = start + (length * settings.gate.clamp(0.05, 1.0) as f64).max(1.0 / 64.0);
+            if start >= limit {
+                return;
+            }
+            let end = (start + (length * settings.gate.clamp(0.05, 1.0) as f64).max(1.0 / 64.0)).min(limit);
             let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
             let jitter = (human.random::<f32>() * 2.0 - 1.0) * settings.humanize.clamp(0.0, 1.0);
             let velocity =
@@ -419,7 +657,9 @@ impl Engine {
             self.release_all(0);
         }
         for msg in input {
-            self.note_input(msg);
+            if !settings.listen.is_melody(msg) {
+                self.note_input(msg);
+            }
             if pass_through {
                 self.push(NoteMsg { timing: msg.timing.min(len - 1), ..*msg });
             }
@@ -440,6 +680,7 @@ impl Engine {
             None => None,
         };
         let Some((tempo, b0)) = clock else {
+            self.turn = Turn::Idle;
             if self.running {
                 self.running = false;
                 self.queue = [None; QUEUE];
@@ -462,6 +703,9 @@ impl Engine {
         }
         self.expected = b1;
         self.show_chord(b0, settings);
+        for msg in input.iter().filter(|m| settings.listen.is_melody(m)) {
+            self.hear(msg, b0 + msg.timing.min(len - 1) as f64 / samples_per_beat, settings);
+        }
         // Cover the beat that starts at or before the block's end — once there is a
         // chord to play it over. Until then no beat is given up for silence while its
         // start is within the tolerance: a latency pre-roll block may end just after
@@ -469,8 +713,9 @@ impl Engine {
         let until = b1.floor() + 1.0;
         if until > self.generated_to {
             if self.has_chord(settings) {
-                self.fill(until, settings);
+                self.play_until(until, settings);
             } else {
+                self.turn = Turn::Idle;
                 let open = (b0 - BEAT_TOLERANCE).ceil().max(self.generated_to);
                 if open > self.generated_to {
                     self.generated_to = open;
@@ -505,7 +750,13 @@ impl Engine {
             let channel = settings.channel & 0x0f;
             self.push(NoteMsg { timing: on, on: true, channel, key: q.key, velocity: q.velocity });
             if self.played.len() < self.played.capacity() {
-                self.played.push(PlayedNote { start: q.start, length: q.end - q.start, key: q.key, kind: q.kind });
+                self.played.push(PlayedNote {
+                    start: q.start,
+                    length: q.end - q.start,
+                    key: q.key,
+                    kind: q.kind,
+                    heard: false,
+                });
             }
             if q.end < b1 {
                 self.push(NoteMsg { timing: timing(q.end).max(on), on: false, channel, key: q.key, velocity: 0.0 });
@@ -632,5 +883,145 @@ mod tests {
         let ev = play(&mut e, &s, 16.0, 512, true);
         assert!(ev.iter().all(|(_, m)| m.channel == 5));
         assert!(ev.iter().filter(|(_, m)| m.on).all(|(_, m)| (60..=72).contains(&m.key)));
+    }
+
+    /// Plays `beats` at 120 BPM / 48 kHz in `block`-sample blocks with the input
+    /// events given as (beat, on, key) on channel 1; returns Improv's output
+    /// (absolute sample, event).
+    fn session(
+        e: &mut Engine,
+        settings: &Settings,
+        beats: f64,
+        block: u32,
+        input: &[(f64, bool, u8)],
+    ) -> Vec<(u64, NoteMsg)> {
+        let spb = 24_000.0;
+        let mut out = Vec::new();
+        let mut sample = 0u64;
+        let mut msgs = Vec::new();
+        while (sample as f64) < beats * spb {
+            let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(sample as f64 / spb) };
+            msgs.clear();
+            for &(beat, on, key) in input {
+                let at = (beat * spb).round() as u64;
+                if (sample..sample + block as u64).contains(&at) {
+                    msgs.push(NoteMsg { timing: (at - sample) as u32, on, channel: 1, key, velocity: 0.8 });
+                }
+            }
+            for ev in e.process(t, 48_000.0, block, &msgs, false, settings) {
+                out.push((sample + ev.timing as u64, *ev));
+            }
+            sample += block as u64;
+        }
+        out
+    }
+
+    /// Dm7 for two bars, then G7 for two, held below the split (C4), looping for `bars`.
+    fn ii_v(bars: usize) -> Vec<(f64, bool, u8)> {
+        const DM7: [u8; 4] = [48, 50, 53, 57];
+        const G7: [u8; 4] = [43, 53, 57, 59];
+        let mut ev = Vec::new();
+        for block in 0..bars.div_ceil(2) {
+            let chord = if block % 2 == 0 { DM7 } else { G7 };
+            let (on, off) = (block as f64 * 8.0, block as f64 * 8.0 + 7.99);
+            ev.extend(chord.iter().map(|&k| (on, true, k)));
+            ev.extend(chord.iter().map(|&k| (off, false, k)));
+        }
+        ev
+    }
+
+    /// A 4-bar phrase above the split: eighths, a triplet turn, a held note.
+    fn phrase(from: f64) -> Vec<(f64, bool, u8)> {
+        let notes = [
+            (0.0, 0.5, 62),
+            (0.5, 0.5, 65),
+            (1.0, 0.5, 69),
+            (1.5, 0.5, 72),
+            (2.0, 0.33, 71),
+            (2.33, 0.33, 69),
+            (2.67, 0.33, 67),
+            (3.0, 1.0, 65),
+            (5.0, 0.5, 64),
+            (5.5, 0.5, 65),
+            (6.0, 0.5, 67),
+            (6.5, 0.5, 69),
+            (7.0, 1.0, 71),
+            (8.0, 0.5, 74),
+            (8.5, 0.5, 72),
+            (9.0, 0.5, 71),
+            (9.5, 0.5, 67),
+            (10.0, 2.0, 65),
+            (13.0, 0.5, 69),
+            (13.5, 0.5, 67),
+            (14.0, 1.0, 65),
+        ];
+        notes.iter().flat_map(|&(at, len, key)| [(from + at, true, key), (from + at + len * 0.9, false, key)]).collect()
+    }
+
+    fn listening(mode: ListenMode) -> Settings {
+        Settings { listen: Listen { mode, ..Listen::default() }, ..Settings::default() }
+    }
+
+    fn balanced(events: &[(u64, NoteMsg)]) -> bool {
+        let mut sounding = [false; 128];
+        for (_, m) in events {
+            let k = m.key as usize;
+            if m.on == sounding[k] {
+                return false;
+            }
+            sounding[k] = m.on;
+        }
+        sounding.iter().all(|&s| !s)
+    }
+
+    #[test]
+    fn trading_fours_listens_then_answers_on_the_downbeat() {
+        for block in [64, 512, 1024] {
+            let mut e = engine();
+            let s = listening(ListenMode::Trade);
+            let mut input = ii_v(8);
+            input.extend(phrase(0.0));
+            let out = session(&mut e, &s, 32.0, block, &input);
+            let ons: Vec<f64> = out.iter().filter(|(_, m)| m.on).map(|(t, _)| *t as f64 / 24_000.0).collect();
+            assert!(ons.iter().all(|&b| b >= 16.0), "block {block}: silent while the musician plays: {ons:?}");
+            assert_eq!(ons.first().copied(), Some(16.0), "block {block}: the answer starts on beat 1 of bar 5");
+            assert!(ons.len() >= 8, "block {block}: an answer, not a note: {}", ons.len());
+            assert!(out.iter().all(|(t, _)| (*t as f64) < 32.0 * 24_000.0));
+            let end = session(&mut e, &s, 0.0, block, &[]);
+            assert!(end.is_empty());
+        }
+    }
+
+    #[test]
+    fn answer_mode_waits_for_a_bar_of_silence_and_stops_when_the_musician_plays() {
+        let mut e = engine();
+        let s = listening(ListenMode::Answer);
+        let mut input = ii_v(12);
+        input.extend(phrase(0.0)); // ends at beat 15; bar 5 (beats 16–20) is silent
+        input.push((26.5, true, 70)); // the musician comes back in bar 7
+        input.push((27.0, false, 70));
+        // Up to beat 31: after the musician's note the next bar of silence ends at 32.
+        let out = session(&mut e, &s, 31.0, 512, &input);
+        let ons: Vec<f64> = out.iter().filter(|(_, m)| m.on).map(|(t, _)| *t as f64 / 24_000.0).collect();
+        assert!(ons.iter().all(|&b| b >= 20.0), "no answer before a bar of silence: {ons:?}");
+        assert_eq!(ons.first().copied(), Some(20.0), "the answer starts on the next downbeat");
+        let last_off = out.iter().filter(|(_, m)| !m.on).map(|(t, _)| *t as f64 / 24_000.0).fold(0.0, f64::max);
+        assert!(last_off <= 26.5 + 1.0, "stops within a beat of the musician: last note-off at {last_off}");
+        assert!(ons.iter().all(|&b| b < 26.5), "nothing starts after the musician is back");
+        assert!(balanced(&out), "every note-on has its note-off");
+        // A bar after the musician's last note (beat 27), Improv answers again at 32.
+        let mut e = engine();
+        let out = session(&mut e, &s, 40.0, 512, &input);
+        let again = out.iter().filter(|(_, m)| m.on).map(|(t, _)| *t as f64 / 24_000.0).find(|&b| b > 26.5);
+        assert_eq!(again, Some(32.0));
+    }
+
+    #[test]
+    fn accompany_takes_every_note_as_the_chord() {
+        // Today's behaviour: a note above the split is part of the held chord.
+        let mut e = engine();
+        let s = Settings::default();
+        let out = session(&mut e, &s, 8.0, 512, &[(0.0, true, 62), (0.0, true, 65), (0.0, true, 69), (0.0, true, 72)]);
+        assert!(out.iter().any(|(_, m)| m.on), "plays over a chord held above C4");
     }
 }

@@ -13,7 +13,7 @@ mod editor;
 pub mod engine;
 pub mod params;
 
-use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo};
+use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo, Turn};
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
 use params::ImprovParams;
@@ -33,6 +33,8 @@ pub struct Shared {
     position: AtomicU64,
     /// Set by the editor's panic button; the audio thread releases every note.
     panic: AtomicBool,
+    /// Who is playing now ([`Turn`] as a number).
+    turn: AtomicU8,
     /// Model description and the last load message (never touched by the audio thread).
     status: Mutex<Status>,
     to_audio: Mutex<rtrb::Producer<Box<LiveModel>>>,
@@ -59,6 +61,16 @@ impl Shared {
     /// The host position of the last block, in beats.
     pub fn position(&self) -> f64 {
         f64::from_bits(self.position.load(Ordering::Relaxed))
+    }
+
+    /// Who is playing now.
+    pub fn turn(&self) -> Turn {
+        match self.turn.load(Ordering::Relaxed) {
+            1 => Turn::Improv,
+            2 => Turn::Listening,
+            3 => Turn::Answering,
+            _ => Turn::Idle,
+        }
     }
 
     /// The model description and the last message.
@@ -121,9 +133,10 @@ fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
     Ok((Box::new(LiveModel::with_precision(&weights, source, step_precision())), info))
 }
 
-/// The notes played in the last `bars` bars before beat `now`, as a MIDI file that
-/// starts on the first of those bars' downbeats, with the number of notes; `None` if
-/// there are none. (The editor's "export the last N bars".)
+/// The notes Improv played in the last `bars` bars before beat `now` (not the
+/// musician's it heard), as a MIDI file that starts on the first of those bars'
+/// downbeats, with the number of notes; `None` if there are none. (The editor's
+/// "export the last N bars".)
 pub fn export_bars(history: &[PlayedNote], now: f64, bars: u32) -> Option<(Vec<u8>, usize)> {
     let beats_per_bar = crate::improvise::BEATS_PER_BAR as f64;
     let from = now - bars as f64 * beats_per_bar;
@@ -132,7 +145,7 @@ pub fn export_bars(history: &[PlayedNote], now: f64, bars: u32) -> Option<(Vec<u
     let grid = |b: f64| crate::score::Beats::new((b * 480.0).round().max(0.0) as i64, 480);
     let notes: Vec<crate::midi::NoteOut> = history
         .iter()
-        .filter(|n| n.start >= from && n.start <= now)
+        .filter(|n| !n.heard && n.start >= from && n.start <= now)
         .map(|n| crate::midi::NoteOut {
             start: grid(n.start - origin),
             length: grid(n.length),
@@ -182,6 +195,7 @@ impl Default for Improv {
             chord_len: AtomicUsize::new(0),
             position: AtomicU64::new(0f64.to_bits()),
             panic: AtomicBool::new(false),
+            turn: AtomicU8::new(0),
             status: Mutex::new(Status { model: info, message: String::new() }),
             to_audio: Mutex::new(to_audio),
             returned: Mutex::new(returned),
@@ -366,6 +380,13 @@ impl Plugin for Improv {
         if let Some(pos) = transport.pos_beats {
             self.shared.position.store(pos.to_bits(), Ordering::Relaxed);
         }
+        let turn = match self.engine.turn() {
+            Turn::Idle => 0,
+            Turn::Improv => 1,
+            Turn::Listening => 2,
+            Turn::Answering => 3,
+        };
+        self.shared.turn.store(turn, Ordering::Relaxed);
         for &n in self.engine.played() {
             let _ = self.history.push(n);
         }
@@ -424,7 +445,13 @@ mod tests {
 
     #[test]
     fn exporting_the_last_bars() {
-        let note = |start: f64, key: u8| PlayedNote { start, length: 0.5, key, kind: crate::grammar::NoteType::Chord };
+        let note = |start: f64, key: u8| PlayedNote {
+            start,
+            length: 0.5,
+            key,
+            kind: crate::grammar::NoteType::Chord,
+            heard: false,
+        };
         let history = [note(1.0, 60), note(9.0, 62), note(13.5, 64), note(16.2, 65)];
         // Two bars before beat 16: beats 8 to 16, written from bar 3's downbeat (beat 8).
         let (bytes, count) = export_bars(&history, 16.0, 2).unwrap();

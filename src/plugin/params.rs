@@ -1,6 +1,6 @@
 //! The plugin's parameters: automatable, with ranges, units and defaults.
 
-use super::engine::{ChordSource, KeyMode, Settings};
+use super::engine::{ChordSource, KeyMode, Listen, ListenMode, Settings, SplitBy};
 use crate::grammar::DEFAULT_REGISTER;
 use crate::improvise::Guidance;
 use crate::model::Sampling;
@@ -55,6 +55,66 @@ pub enum ModeParam {
     Dorian,
     Mixolydian,
     Minor,
+}
+
+/// How Improv listens, as the host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenParam {
+    /// Improv always plays over the chords.
+    #[id = "accompany"]
+    Accompany,
+    /// Bars alternate between you and Improv.
+    #[id = "trade"]
+    Trade,
+    /// Improv answers when you leave a bar of silence.
+    #[id = "answer"]
+    Answer,
+}
+
+/// Bars in a turn when trading.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradeBarsParam {
+    /// Trading ones.
+    #[id = "1"]
+    #[name = "1 bar"]
+    One,
+    /// Trading twos.
+    #[id = "2"]
+    #[name = "2 bars"]
+    Two,
+    /// Trading fours.
+    #[id = "4"]
+    #[name = "4 bars"]
+    Four,
+    /// Trading eights.
+    #[id = "8"]
+    #[name = "8 bars"]
+    Eight,
+}
+
+/// Who plays the first turn when trading.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstTurnParam {
+    /// You play first; Improv answers.
+    #[id = "musician"]
+    #[name = "You"]
+    Musician,
+    /// Improv plays first; you answer.
+    #[id = "improv"]
+    Improv,
+}
+
+/// How your melody is told from your chords.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitParam {
+    /// By key: melody at or above the split key.
+    #[id = "key"]
+    #[name = "Split key"]
+    Key,
+    /// By MIDI channel.
+    #[id = "channel"]
+    #[name = "Channel"]
+    Channel,
 }
 
 /// Every parameter, plus the persisted path of a user's weights file.
@@ -135,6 +195,24 @@ pub struct ImprovParams {
     /// Line: no octave-folding leaps, turn back after leaps, few repeats.
     #[id = "line"]
     pub line: FloatParam,
+    /// Listen: accompany, trade bars, or answer your phrases.
+    #[id = "listen"]
+    pub listen: EnumParam<ListenParam>,
+    /// Bars in a turn when trading.
+    #[id = "trade_bars"]
+    pub trade_bars: EnumParam<TradeBarsParam>,
+    /// Who plays the first turn when trading.
+    #[id = "first_turn"]
+    pub first_turn: EnumParam<FirstTurnParam>,
+    /// How your melody is told from your chords (trading and answering).
+    #[id = "split_by"]
+    pub split_by: EnumParam<SplitParam>,
+    /// Melody at or above this key, chords below.
+    #[id = "split_key"]
+    pub split_key: IntParam,
+    /// The melody's MIDI channel (1–16) when splitting by channel.
+    #[id = "melody_channel"]
+    pub melody_channel: IntParam,
     /// Bypass: release everything and pass the input through.
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -209,6 +287,14 @@ impl Default for ImprovParams {
             motif: percent("Motif", d.guidance.motif),
             novelty: BoolParam::new("Novelty", d.guidance.novelty),
             line: percent("Line", d.guidance.line),
+            listen: EnumParam::new("Listen", ListenParam::Accompany),
+            trade_bars: EnumParam::new("Trade bars", TradeBarsParam::Four),
+            first_turn: EnumParam::new("First turn", FirstTurnParam::Musician),
+            split_by: EnumParam::new("Melody by", SplitParam::Key),
+            split_key: IntParam::new("Split key", d.listen.split_key as i32, IntRange::Linear { min: 21, max: 108 })
+                .with_value_to_string(formatters::v2s_i32_key_formatter())
+                .with_string_to_value(formatters::s2v_i32_key_formatter()),
+            melody_channel: IntParam::new("Melody channel", 1, IntRange::Linear { min: 1, max: 16 }),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             weights_path: Arc::new(Mutex::new(String::new())),
         }
@@ -252,6 +338,26 @@ impl ImprovParams {
                 motif: self.motif.value(),
                 novelty: self.novelty.value(),
                 line: self.line.value(),
+            },
+            listen: Listen {
+                mode: match self.listen.value() {
+                    ListenParam::Accompany => ListenMode::Accompany,
+                    ListenParam::Trade => ListenMode::Trade,
+                    ListenParam::Answer => ListenMode::Answer,
+                },
+                trade_bars: match self.trade_bars.value() {
+                    TradeBarsParam::One => 1,
+                    TradeBarsParam::Two => 2,
+                    TradeBarsParam::Four => 4,
+                    TradeBarsParam::Eight => 8,
+                },
+                musician_starts: self.first_turn.value() == FirstTurnParam::Musician,
+                split_by: match self.split_by.value() {
+                    SplitParam::Key => SplitBy::Key,
+                    SplitParam::Channel => SplitBy::Channel,
+                },
+                split_key: self.split_key.value().clamp(0, 127) as u8,
+                melody_channel: (self.melody_channel.value().clamp(1, 16) - 1) as u8,
             },
         }
     }
