@@ -223,13 +223,38 @@ fn a_parameter_set_while_audio_runs_reads_back_and_is_saved_at_once() {
     }
 }
 
+/// Every parameter (with its step count, from `getParameterInfo`) reads back the
+/// value just set, idle and while processing.
 #[test]
-fn the_controller_reads_back_the_value_just_set_when_idle_too() {
+fn every_parameter_reads_back_the_value_just_set() {
     let module = load();
     let plugin = Instance::new(&module);
-    let bypass = plugin.param(|_, flags| flags & kIsBypass as int32 != 0);
-    for value in [1.0, 0.0, 1.0] {
-        assert_eq!(unsafe { plugin.controller.setParamNormalized(bypass, value) }, kResultOk);
-        assert_eq!(unsafe { plugin.controller.getParamNormalized(bypass) }, value);
+    let params: Vec<(u32, i32)> = unsafe {
+        (0..plugin.controller.getParameterCount())
+            .map(|i| {
+                let mut info: ParameterInfo = std::mem::zeroed();
+                assert_eq!(plugin.controller.getParameterInfo(i, &mut info), kResultOk);
+                (info.id, info.stepCount)
+            })
+            .collect()
+    };
+    assert!(params.len() >= 30, "{} parameters", params.len());
+    for processing in [false, true] {
+        if processing {
+            plugin.start_processing();
+        }
+        for (round, target) in [0.37, 0.81].into_iter().enumerate() {
+            for &(id, steps) in &params {
+                // A value on the parameter's steps (continuous: any value).
+                let value = if steps > 0 { (target * steps as f64).round() / steps as f64 } else { target };
+                assert_eq!(unsafe { plugin.controller.setParamNormalized(id, value) }, kResultOk);
+                let read = unsafe { plugin.controller.getParamNormalized(id) };
+                assert!(
+                    (read - value).abs() < 1e-4,
+                    "parameter {id} ({steps} steps), round {round}, processing {processing}: set {value}, read {read}"
+                );
+            }
+        }
     }
+    plugin.stop_processing();
 }
