@@ -48,6 +48,21 @@ pub fn heard_notes(notes: &[Element]) -> Vec<HeardNote> {
     out
 }
 
+/// A line as a player performs it into MIDI: (beat, note-on?, key) events, each note
+/// released after `gate` (0..1) of its length — how the tests and benches play a
+/// call into the plugin.
+pub fn performed(notes: &[Element], gate: f64) -> Vec<(f64, bool, u8)> {
+    let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+    let mut events = Vec::with_capacity(2 * notes.len());
+    for n in notes {
+        if let ElementKind::Note { key, .. } = n.kind {
+            events.push((beat(n.offset), true, key));
+            events.push((beat(n.offset) + beat(n.duration) * gate.clamp(0.0, 1.0), false, key));
+        }
+    }
+    events
+}
+
 /// Trades over `changes` for `options.bars` bars: in the musician's turns their
 /// notes from `musician` (heard on the grid) are played and listened to; each of
 /// Improv's turns answers the turn before it, starting on its downbeat and ending

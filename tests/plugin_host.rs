@@ -659,32 +659,11 @@ mod trading {
         ev
     }
 
-    /// A 4-bar phrase from beat `from`, above the split.
+    /// The 4-bar call of `tests/data/calls/ii-v-call.musicxml` from beat `from`, above the split.
     fn phrase(from: f64) -> Vec<(f64, bool, u8)> {
-        let notes = [
-            (0.0, 0.5, 62),
-            (0.5, 0.5, 65),
-            (1.0, 0.5, 69),
-            (1.5, 0.5, 72),
-            (2.0, 0.33, 71),
-            (2.33, 0.33, 69),
-            (2.67, 0.33, 67),
-            (3.0, 1.0, 65),
-            (5.0, 0.5, 64),
-            (5.5, 0.5, 65),
-            (6.0, 0.5, 67),
-            (6.5, 0.5, 69),
-            (7.0, 1.0, 71),
-            (8.0, 0.5, 74),
-            (8.5, 0.5, 72),
-            (9.0, 0.5, 71),
-            (9.5, 0.5, 67),
-            (10.0, 2.0, 65),
-            (13.0, 0.5, 69),
-            (13.5, 0.5, 67),
-            (14.0, 1.0, 65),
-        ];
-        notes.iter().flat_map(|&(at, len, key)| [(from + at, true, key), (from + at + len * 0.9, false, key)]).collect()
+        let bytes = std::fs::read(crate::common::project("tests/data/calls/ii-v-call.musicxml")).unwrap();
+        let (notes, _) = improv::corpus::melody_line(&bytes, None).unwrap();
+        improv::trade::performed(&notes, 0.9).into_iter().map(|(at, on, key)| (from + at, on, key)).collect()
     }
 
     fn scenario(mode: f64, bars: f64, notes: Vec<(f64, bool, u8)>, block: u32) -> Scenario {

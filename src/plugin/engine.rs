@@ -704,7 +704,8 @@ impl Engine {
         self.expected = b1;
         self.show_chord(b0, settings);
         for msg in input.iter().filter(|m| settings.listen.is_melody(m)) {
-            self.hear(msg, b0 + msg.timing.min(len - 1) as f64 / samples_per_beat, settings);
+            let msg = NoteMsg { timing: msg.timing.min(len - 1), ..*msg };
+            self.hear(&msg, b0 + msg.timing as f64 / samples_per_beat, settings);
         }
         // Cover the beat that starts at or before the block's end — once there is a
         // chord to play it over. Until then no beat is given up for silence while its
@@ -930,32 +931,11 @@ mod tests {
         ev
     }
 
-    /// A 4-bar phrase above the split: eighths, a triplet turn, a held note.
+    /// The 4-bar call of `tests/data/calls/ii-v-call.musicxml` from beat `from`, above the split.
     fn phrase(from: f64) -> Vec<(f64, bool, u8)> {
-        let notes = [
-            (0.0, 0.5, 62),
-            (0.5, 0.5, 65),
-            (1.0, 0.5, 69),
-            (1.5, 0.5, 72),
-            (2.0, 0.33, 71),
-            (2.33, 0.33, 69),
-            (2.67, 0.33, 67),
-            (3.0, 1.0, 65),
-            (5.0, 0.5, 64),
-            (5.5, 0.5, 65),
-            (6.0, 0.5, 67),
-            (6.5, 0.5, 69),
-            (7.0, 1.0, 71),
-            (8.0, 0.5, 74),
-            (8.5, 0.5, 72),
-            (9.0, 0.5, 71),
-            (9.5, 0.5, 67),
-            (10.0, 2.0, 65),
-            (13.0, 0.5, 69),
-            (13.5, 0.5, 67),
-            (14.0, 1.0, 65),
-        ];
-        notes.iter().flat_map(|&(at, len, key)| [(from + at, true, key), (from + at + len * 0.9, false, key)]).collect()
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/calls/ii-v-call.musicxml");
+        let (notes, _) = crate::corpus::melody_line(&std::fs::read(path).unwrap(), None).unwrap();
+        crate::trade::performed(&notes, 0.9).into_iter().map(|(at, on, key)| (from + at, on, key)).collect()
     }
 
     fn listening(mode: ListenMode) -> Settings {

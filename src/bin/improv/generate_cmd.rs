@@ -282,7 +282,9 @@ pub fn run(args: &Args) -> Result<(), String> {
                     ));
                 }
                 options.bars = 2 * call_bars;
-                conversation = Some(format!("answering {} ({part}, {call_bars} bars)", path.display()));
+                let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+                conversation =
+                    Some(format!("answering {} ({part}, {call_bars} bars)", improv::message::printable(&name)));
                 trade(
                     &weights,
                     &changes,
@@ -323,7 +325,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         written.push(path.display().to_string());
     }
     if let Some(png) = &args.png {
-        let title = format!("Improv — {} bars, seed {seed}", solo.bars);
+        let title = match &conversation {
+            Some(what) => format!("Improv {what} — seed {seed}; the musician in grey"),
+            None => format!("Improv — {} bars, seed {seed}", solo.bars),
+        };
         plot_piano_roll(&solo, &title, png)?;
         written.push(png.display().to_string());
     }
