@@ -104,6 +104,11 @@ impl Call {
         self.open.is_some()
     }
 
+    /// The onset of the note sounding now (twelfths), if one is.
+    pub fn open_start(&self) -> Option<i64> {
+        self.open.map(|(_, s, _)| s)
+    }
+
     /// The onset of the first note heard or sounding (twelfths).
     pub fn first_start(&self) -> Option<i64> {
         self.notes().first().map(|n| n.start).or(self.open.map(|(_, s, _)| s))
@@ -164,11 +169,15 @@ pub struct Heard {
     pub cell: Cell,
     /// Notes encoded.
     pub notes: usize,
+    /// Notes of the call looked at (encoded, or skipped for want of a note token).
+    done: usize,
+    /// The last note looked at, for the next interval.
+    prev_key: Option<u8>,
 }
 
 impl Default for Heard {
     fn default() -> Self {
-        Self { tokens: [0; MAX_CALL_TOKENS], len: 0, cell: Cell::default(), notes: 0 }
+        Self { tokens: [0; MAX_CALL_TOKENS], len: 0, cell: Cell::default(), notes: 0, done: 0, prev_key: None }
     }
 }
 
@@ -204,23 +213,43 @@ impl Heard {
     /// chord heard under it, else the chord `changes` has there; the silence after
     /// the last note, up to `until` (twelfths) and at most a bar, ends the call.
     pub fn encode(&mut self, notes: &[HeardNote], until: i64, changes: &impl ChangeSource, model: &LiveModel) {
+        self.clear();
+        self.advance(notes, Some(until), changes, model);
+    }
+
+    /// Forgets what was encoded.
+    pub fn clear(&mut self) {
         self.len = 0;
         self.notes = 0;
+        self.done = 0;
+        self.prev_key = None;
         self.cell = Cell::default();
-        let mut prev_key: Option<u8> = None;
-        for (i, n) in notes.iter().enumerate() {
-            let next = notes.get(i + 1).map_or(until, |m| m.start);
+    }
+
+    /// Encodes, as [`Heard::encode`] does, the notes of `notes` not encoded yet whose
+    /// tokens are known: a note and the silence after it once the next onset is known
+    /// — the next note's, or `next` for the last note (the onset of the note sounding
+    /// now, or the end of the call). Listening as the musician plays spreads the work
+    /// over the blocks; `notes` must be the same call, grown.
+    pub fn advance(&mut self, notes: &[HeardNote], next: Option<i64>, changes: &impl ChangeSource, model: &LiveModel) {
+        let until = next;
+        let known = if until.is_some() { notes.len() } else { notes.len().saturating_sub(1) };
+        while self.done < known {
+            let i = self.done;
+            let n = notes[i];
+            let Some(next) = notes.get(i + 1).map(|m| m.start).or(until) else { break };
             let end = n.end.min(next).max(n.start + 1);
             let at = Ratio::new(n.start, TICKS_PER_BEAT);
             let harmony = n.harmony.or_else(|| changes.chord_at(at).map(|s| s.harmony));
             let kind = harmony.map_or(NoteType::Other, |h| classify(n.key, &h));
-            let interval = prev_key.map(|p| (n.key as i32 - p as i32).clamp(-127, 127) as i8);
+            let interval = self.prev_key.map(|p| (n.key as i32 - p as i32).clamp(-127, 127) as i8);
             if let Some(t) = model.nearest_token(kind, end - n.start, interval) {
                 self.notes += 1;
                 self.push(t, interval, n.start, end - n.start, true);
             }
-            prev_key = Some(n.key);
+            self.prev_key = Some(n.key);
             self.rest(end, next.min(end + MAX_GAP_TICKS), model);
+            self.done += 1;
         }
     }
 
@@ -383,6 +412,29 @@ mod tests {
         assert!(!heard.cell.is_empty());
         let first = &model.tokens[heard.tokens()[0] as usize];
         assert_eq!((first.kind, model.lengths[heard.tokens()[0] as usize]), (NoteType::Chord, Some(6)));
+    }
+
+    #[test]
+    fn listening_note_by_note_encodes_what_the_whole_call_does() {
+        let model = live();
+        let dm7 = HeldChord { harmony: Some(Harmony::new(&[50, 53, 57, 60])), since: None };
+        let note = |start, end, key| HeardNote { start, end, key, harmony: None };
+        let notes = [note(0, 6, 62), note(6, 12, 65), note(15, 18, 69), note(18, 30, 64), note(42, 48, 61)];
+        let mut whole = Heard::default();
+        whole.encode(&notes, 60, &dm7, &model);
+        let mut streamed = Heard::default();
+        for i in 1..=notes.len() {
+            streamed.advance(&notes[..i], None, &dm7, &model);
+            assert_eq!(streamed.notes, i - 1, "a note is encoded once the next has started");
+            // The next note sounding: its onset is known, so this one is encoded.
+            if let Some(n) = notes.get(i) {
+                streamed.advance(&notes[..i], Some(n.start), &dm7, &model);
+                assert_eq!(streamed.notes, i);
+            }
+        }
+        streamed.advance(&notes, Some(60), &dm7, &model);
+        assert_eq!(streamed.tokens(), whole.tokens());
+        assert_eq!(streamed.cell, whole.cell);
     }
 
     #[test]

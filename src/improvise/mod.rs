@@ -389,9 +389,9 @@ impl Improviser {
     /// Hears a call: its tokens are stepped through the LSTM (teacher forcing), so
     /// the answer starts from a state that has heard it, and become the recent
     /// tokens guidance knows. Work bounded by [`listen::MAX_CALL_TOKENS`] steps.
-    pub fn hear(&mut self, heard: &listen::Heard) {
+    pub fn hear(&mut self, tokens: &[u16]) {
         let n = self.live.n_values();
-        for &t in heard.tokens() {
+        for &t in tokens {
             if (t as usize) < n {
                 self.step_model();
                 self.prev = Some(t as usize);

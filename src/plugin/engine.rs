@@ -300,8 +300,10 @@ pub struct Engine {
     played: Vec<PlayedNote>,
     /// The musician's call being heard.
     call: Call,
-    /// The call in tokens (scratch, sized once).
+    /// The call in tokens, encoded as the musician plays (sized once).
     heard: Heard,
+    /// Tokens of `heard` already stepped through the model.
+    stepped: usize,
     /// Trading: the last turn (index) Improv has started answering.
     answered_turn: Option<i64>,
     /// Answer mode: where the answer being played ends (beats).
@@ -342,6 +344,7 @@ impl Engine {
             played: Vec::with_capacity(QUEUE),
             call: Call::default(),
             heard: Heard::default(),
+            stepped: 0,
             answered_turn: None,
             answer_end: None,
             last_heard: f64::NEG_INFINITY,
@@ -431,6 +434,8 @@ impl Engine {
         self.improviser.seek(start as i64);
         // A call heard across a jump is not one phrase; turns are counted afresh.
         self.call.clear();
+        self.heard.clear();
+        self.stepped = 0;
         self.answered_turn = None;
         self.answer_end = None;
         self.last_heard = f64::NEG_INFINITY;
@@ -463,6 +468,13 @@ impl Engine {
             }
             let harmony = self.harmony_at(beat, settings);
             self.call.note_on(beat, key, harmony);
+            // The notes before this one are complete: encode them now, and step them
+            // through the model while Improv is silent, so the block that starts the
+            // answer has little left to do.
+            self.listen(self.call.open_start());
+            if matches!(self.turn, Turn::Listening | Turn::Idle) {
+                self.step_heard();
+            }
         } else {
             let before = self.call.notes().len();
             self.call.note_off(beat, key);
@@ -476,18 +488,34 @@ impl Engine {
         }
     }
 
-    /// Starts answering at beat `at` (a downbeat) until `end`: the call heard so
-    /// far is encoded and stepped through the model, and its opening restated.
+    /// Encodes the call's notes whose tokens are known (`next`: the onset after the
+    /// last heard note, if known).
+    fn listen(&mut self, next: Option<i64>) {
+        // Each note is classified against the chord recorded with it.
+        let none = HeldChord { harmony: None, since: None };
+        self.heard.advance(self.call.notes(), next, &none, self.improviser.model());
+    }
+
+    /// Steps the encoded tokens not yet heard through the model.
+    fn step_heard(&mut self) {
+        let tokens = self.heard.tokens();
+        self.improviser.hear(&tokens[self.stepped.min(tokens.len())..]);
+        self.stepped = tokens.len();
+    }
+
+    /// Starts answering at beat `at` (a downbeat) until `end`: the rest of the call
+    /// is encoded and stepped through the model, and its opening restated.
     fn start_answer(&mut self, at: f64, end: f64) {
         let until = (at * 12.0).round() as i64;
         self.call.close(until);
-        let none = HeldChord { harmony: None, since: None };
-        self.heard.encode(self.call.notes(), until, &none, self.improviser.model());
-        self.improviser.hear(&self.heard);
+        self.listen(Some(until));
+        self.step_heard();
         let last_key = self.call.notes().last().map(|n| n.key);
         let plan = if self.heard.notes > 0 { self.heard.answer_plan() } else { Default::default() };
         self.improviser.answer(at as i64, end as i64, &plan, last_key);
         self.call.clear();
+        self.heard.clear();
+        self.stepped = 0;
     }
 
     /// Plays (or listens) until `until` (a beat), as the listen mode says.
