@@ -233,6 +233,10 @@ fn percent(name: &str, default: f32) -> FloatParam {
 /// source starts as the built-in progression, so it plays with no MIDI input.
 pub static DEMO_DEFAULTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Set before the plugin is created (by the standalone's `--demo-trade`): Listen
+/// starts as Trade, so the editor shows the turns with no keyboard at hand.
+pub static DEMO_TRADE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl Default for ImprovParams {
     fn default() -> Self {
         let d = Settings::default();
@@ -287,7 +291,14 @@ impl Default for ImprovParams {
             motif: percent("Motif", d.guidance.motif),
             novelty: BoolParam::new("Novelty", d.guidance.novelty),
             line: percent("Line", d.guidance.line),
-            listen: EnumParam::new("Listen", ListenParam::Accompany),
+            listen: EnumParam::new(
+                "Listen",
+                if DEMO_TRADE.load(std::sync::atomic::Ordering::Relaxed) {
+                    ListenParam::Trade
+                } else {
+                    ListenParam::Accompany
+                },
+            ),
             trade_bars: EnumParam::new("Trade bars", TradeBarsParam::Four),
             first_turn: EnumParam::new("First turn", FirstTurnParam::Musician),
             split_by: EnumParam::new("Melody by", SplitParam::Key),
