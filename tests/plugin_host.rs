@@ -731,3 +731,112 @@ mod trading {
         balanced(&r);
     }
 }
+
+/// The main-thread callback under a parameter fuzzer (clap-validator's fuzz test
+/// warned that a host "seems to be stuck in an on_main_thread callback loop"): every
+/// block sets every parameter to a random value from the audio thread; between
+/// blocks (the audio thread waiting), the host runs the main-thread callback
+/// whenever one was requested and counts requests made from inside it.
+mod main_thread {
+    use super::*;
+    use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+    use clack_host::events::event_types::ParamValueEvent;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::mpsc;
+
+    static REQUESTED: AtomicUsize = AtomicUsize::new(0);
+    static IN_CALLBACK: AtomicBool = AtomicBool::new(false);
+    static NESTED: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counting;
+    impl<'a> SharedHandler<'a> for Counting {
+        fn request_restart(&self) {}
+        fn request_process(&self) {}
+        fn request_callback(&self) {
+            REQUESTED.fetch_add(1, Ordering::SeqCst);
+            if IN_CALLBACK.load(Ordering::SeqCst) {
+                NESTED.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    struct CountingHost;
+    impl HostHandlers for CountingHost {
+        type Shared<'a> = Counting;
+        type MainThread<'a> = ();
+        type AudioProcessor<'a> = ();
+    }
+
+    #[test]
+    fn no_main_thread_callback_requests_itself_again() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        // SAFETY: our own bundle.
+        let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+        let factory = entry.get_plugin_factory().unwrap();
+        let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
+        let info = HostInfo::new("improv-test", "improv", "https://example.invalid", "0.1").unwrap();
+        let mut instance = PluginInstance::<CountingHost>::new(|_| Counting, |_| (), &entry, &id, &info).unwrap();
+        let params: Vec<(clack_host::utils::ClapId, f64, f64)> = {
+            let h = instance.plugin_handle();
+            let ext: PluginParams = h.get_extension().expect("params extension");
+            let mut buf = ParamInfoBuffer::new();
+            (0..ext.count(&h))
+                .map(|i| {
+                    let p = ext.get_info(&h, i, &mut buf).unwrap();
+                    (p.id, p.min_value, p.max_value)
+                })
+                .collect()
+        };
+        let config = PluginAudioConfiguration { sample_rate: 48_000.0, min_frames_count: 1, max_frames_count: 512 };
+        let stopped = instance.activate(|_, _| (), config).unwrap();
+        let (to_main, from_audio) = mpsc::channel::<bool>();
+        let (to_audio, from_main) = mpsc::channel::<()>();
+        const BLOCKS: u64 = 300;
+        let audio = std::thread::spawn(move || {
+            let mut proc = stopped.start_processing().unwrap();
+            let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+            let (mut input, mut out) = (EventBuffer::new(), EventBuffer::new());
+            for block in 0..BLOCKS {
+                input.clear();
+                out.clear();
+                // Events in time order, as CLAP requires.
+                let mut times: Vec<u32> = params.iter().map(|_| rng.random_range(0..512)).collect();
+                times.sort_unstable();
+                for (&(id, lo, hi), &time) in params.iter().zip(&times) {
+                    let value = lo + (hi - lo) * rng.random::<f64>();
+                    input.push(&ParamValueEvent::new(time, id, Pckn::match_all(), value));
+                }
+                let t = transport_event(block as f64 * 512.0 / 24_000.0, true, 120.0);
+                let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], 512) };
+                let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], 512) };
+                proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(block * 512), Some(&t))
+                    .unwrap();
+                to_main.send(block + 1 == BLOCKS).unwrap();
+                from_main.recv().unwrap();
+            }
+            proc.stop_processing()
+        });
+        let mut callbacks = 0;
+        loop {
+            let last = from_audio.recv().unwrap();
+            // Run the callback as often as it is asked for, up to a bound a host would keep.
+            for _ in 0..8 {
+                if REQUESTED.swap(0, Ordering::SeqCst) == 0 {
+                    break;
+                }
+                IN_CALLBACK.store(true, Ordering::SeqCst);
+                instance.call_on_main_thread_callback();
+                IN_CALLBACK.store(false, Ordering::SeqCst);
+                callbacks += 1;
+            }
+            to_audio.send(()).unwrap();
+            if last {
+                break;
+            }
+        }
+        let stopped = audio.join().unwrap();
+        instance.deactivate(stopped);
+        let nested = NESTED.load(Ordering::SeqCst);
+        eprintln!("{BLOCKS} fuzzed blocks: {callbacks} main-thread callbacks run, {nested} requested from inside one");
+        assert_eq!(nested, 0, "a main-thread callback asked for another");
+    }
+}
