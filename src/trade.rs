@@ -5,29 +5,13 @@
 use crate::generate::{GenerateOptions, Solo, SoloNote, accompaniment};
 use crate::grammar::classify_pc;
 use crate::improvise::grid::TICKS_PER_BEAT;
+pub use crate::improvise::listen::Turns;
 use crate::improvise::listen::{Call, Heard, HeardNote};
 use crate::improvise::motif::{CALL_CELLS, Cell};
 use crate::improvise::{BEATS_PER_BAR, ChangeSource, Changes, Improviser, LiveModel, LoopedChanges, Outcome};
 use crate::model::Weights;
 use crate::score::{Element, ElementKind};
 use num_rational::Ratio;
-
-/// Who plays which bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Turns {
-    /// Bars in a turn (1, 2, 4 or 8 in the plugin; any from 1 here).
-    pub bars: usize,
-    /// The musician plays the first turn.
-    pub musician_starts: bool,
-}
-
-impl Turns {
-    /// True if `bar` (0-based) is the musician's.
-    pub fn musician_plays(&self, bar: i64) -> bool {
-        let turn = bar.div_euclid(self.bars.max(1) as i64);
-        (turn % 2 == 0) == self.musician_starts
-    }
-}
 
 /// The musician's notes heard on the grid: (onset, end, key) in twelfths of a beat.
 pub fn heard_notes(notes: &[Element]) -> Vec<HeardNote> {
@@ -133,19 +117,5 @@ pub fn trade(
         tempo: options.tempo,
         seed: options.seed,
         tokens,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn turns_alternate_on_the_bar_grid() {
-        let t = Turns { bars: 4, musician_starts: true };
-        let who: Vec<bool> = (0..12).map(|b| t.musician_plays(b)).collect();
-        assert_eq!(who, [true, true, true, true, false, false, false, false, true, true, true, true]);
-        let t = Turns { bars: 1, musician_starts: false };
-        assert!(!t.musician_plays(0) && t.musician_plays(1) && !t.musician_plays(2));
     }
 }

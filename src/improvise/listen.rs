@@ -35,6 +35,23 @@ const MAX_GAP_TICKS: i64 = 4 * TICKS_PER_BEAT;
 /// Grid points of a beat, in twelfths: sixteenths and eighth-note triplets.
 const GRID_POINTS: [i64; 7] = [0, 3, 4, 6, 8, 9, 12];
 
+/// Who plays which bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turns {
+    /// Bars in a turn (1, 2, 4 or 8 in the plugin; any from 1 here).
+    pub bars: usize,
+    /// The musician plays the first turn.
+    pub musician_starts: bool,
+}
+
+impl Turns {
+    /// True if `bar` (0-based) is the musician's.
+    pub fn musician_plays(&self, bar: i64) -> bool {
+        let turn = bar.div_euclid(self.bars.max(1) as i64);
+        (turn % 2 == 0) == self.musician_starts
+    }
+}
+
 /// A heard note on the grid, in twelfths of a beat from the timeline's start.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HeardNote {
@@ -359,6 +376,15 @@ mod tests {
 
     fn live() -> LiveModel {
         LiveModel::new(&crate::default_weights().unwrap(), "test".into())
+    }
+
+    #[test]
+    fn turns_alternate_on_the_bar_grid() {
+        let t = Turns { bars: 4, musician_starts: true };
+        let who: Vec<bool> = (0..12).map(|b| t.musician_plays(b)).collect();
+        assert_eq!(who, [true, true, true, true, false, false, false, false, true, true, true, true]);
+        let t = Turns { bars: 1, musician_starts: false };
+        assert!(!t.musician_plays(0) && t.musician_plays(1) && !t.musician_plays(2));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
 pub use crate::improvise::LiveModel;
-use crate::improvise::listen::{Call, Heard};
+use crate::improvise::listen::{Call, Heard, Turns};
 use crate::improvise::{
     BEATS_PER_BAR, ChangeSource, Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes,
 };
@@ -377,11 +377,10 @@ impl Engine {
 
     /// Updates the chord shown for a position.
     fn show_chord(&mut self, beat: f64, settings: &Settings) {
-        let at = Ratio::new((beat * 12.0).floor() as i64, 12);
+        // Held notes are shown as held (with their octaves), the others as voiced.
         let harmony = match settings.chord_source {
             ChordSource::Held => None,
-            ChordSource::Progression => self.progression.chord_at(at).map(|s| s.harmony),
-            ChordSource::Key => Some(key_chord(settings)),
+            _ => self.harmony_at(beat, settings),
         };
         match harmony {
             Some(h) => {
@@ -536,8 +535,8 @@ impl Engine {
                     let turn = bar.div_euclid(n);
                     let end = ((turn + 1) * n) as f64 * beats_per_bar;
                     let to = end.min(until);
-                    let musician = (turn % 2 == 0) == settings.listen.musician_starts;
-                    if musician {
+                    let turns = Turns { bars: n as usize, musician_starts: settings.listen.musician_starts };
+                    if turns.musician_plays(bar) {
                         self.turn = Turn::Listening;
                         self.generated_to = to;
                         continue;
