@@ -65,8 +65,22 @@ pub enum CorpusError {
     #[error("no chord symbols (<harmony>) in any part; Improv learns a melody against its written changes")]
     NoChordSymbols,
     /// Improv plays over 4/4 changes.
-    #[error("the lead sheet is in {0}; Improv plays over changes in 4/4")]
+    #[error("the music is in {0}; Improv plays over changes in 4/4")]
     Meter(String),
+    /// A WJD table whose every beat is `NC` (or a symbol not understood).
+    #[error("no chord symbol in the WJD table (every beat is NC)")]
+    NoWjdChords,
+    /// The WJD reader refused a table.
+    #[error(transparent)]
+    Wjd(#[from] crate::wjd::WjdError),
+    /// A companion file of a WJD solo (its `meta.csv`) could not be read.
+    #[error("{file}: {reason}")]
+    Companion {
+        /// The companion's path, printable.
+        file: String,
+        /// Why.
+        reason: String,
+    },
     /// No bar of the melody has a chord to relate it to.
     #[error("no bar of the melody ({melody}) has a chord from {chords} to relate it to")]
     NoMeasures {
@@ -135,6 +149,46 @@ pub enum FileKind {
         /// `<divisions>` per quarter note of its first part.
         divisions: i64,
     },
+    /// A Weimar Jazz Database solo (MeloSpyGUI melody CSV).
+    Wjd {
+        /// True if its beat track was found and gave the changes.
+        beat_track: bool,
+    },
+}
+
+/// The formats Improv reads music from, told apart by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A Standard MIDI File (also RIFF `.rmi`); anything unrecognised is tried as MIDI.
+    Midi,
+    /// MusicXML text or a compressed `.mxl` archive.
+    MusicXml,
+    /// A WJD melody table or beat track (CSV with `onset`, `bar` and `beat` columns).
+    WjdCsv,
+}
+
+impl Format {
+    /// The format of a file's bytes.
+    pub fn of(bytes: &[u8]) -> Self {
+        if crate::leadsheet::is_musicxml(bytes) {
+            Format::MusicXml
+        } else if crate::wjd::is_wjd_table(bytes) {
+            Format::WjdCsv
+        } else {
+            Format::Midi
+        }
+    }
+}
+
+/// What a WJD solo adds to its corpus: the metadata and what reading it counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WjdFacts {
+    /// Its `meta.csv` row, when found.
+    pub meta: Option<crate::wjd::Meta>,
+    /// Notes read, snapped, dropped; symbols read and refused; bars without a chord.
+    pub counts: crate::wjd::Counts,
+    /// Bars of pickup before the solo's first bar.
+    pub pickup_bars: i64,
 }
 
 /// A MIDI file or MusicXML lead sheet turned into grammar tokens.
@@ -164,24 +218,35 @@ pub struct Corpus {
     pub grammars: Vec<Vec<Token>>,
     /// What the reader left out or simplified (MusicXML: grace notes, repeats…).
     pub remarks: Vec<String>,
+    /// For a WJD solo: its metadata and counts.
+    pub wjd: Option<WjdFacts>,
 }
 
 impl Corpus {
-    /// Reads a file and builds its corpus.
+    /// Reads a file and builds its corpus. A WJD melody table brings its
+    /// companions: the beat track named after it (beside it or in a `beats/`
+    /// folder) and its row of the nearest `meta.csv` up the tree.
     pub fn from_path(path: &Path, options: &CorpusOptions) -> Result<Self, CorpusError> {
         if path.is_dir() {
             return Err(MidiError::NotAFile.into());
         }
-        let bytes = crate::input::read_bounded(path, crate::input::MAX_MUSIC_BYTES).map_err(MidiError::Io)?;
-        Self::from_bytes(&bytes, options)
+        let bytes = read_music(path)?;
+        if Format::of(&bytes) != Format::WjdCsv || crate::wjd::is_beat_track(&bytes) {
+            return Self::from_bytes(&bytes, options);
+        }
+        let solo = wjd_solo(path, &bytes)?;
+        Self::from_solo(solo, &bytes, options)
     }
 
-    /// Builds a corpus from SMF or MusicXML bytes. The reference file (recognised
+    /// Builds a corpus from SMF, MusicXML or WJD CSV bytes (a WJD melody alone
+    /// takes its changes from its `chord` column). The reference file (recognised
     /// by its hash) gets the reference's tracks and window unless the options say
     /// otherwise.
     pub fn from_bytes(bytes: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
-        if crate::leadsheet::is_musicxml(bytes) {
-            return Self::from_sheet(bytes, options);
+        match Format::of(bytes) {
+            Format::MusicXml => return Self::from_sheet(bytes, options),
+            Format::WjdCsv => return Self::from_wjd(bytes, None, None, options),
+            Format::Midi => {}
         }
         let sha256 = hex(&Sha256::digest(bytes));
         let file = MidiFile::parse(bytes)?;
@@ -247,6 +312,7 @@ impl Corpus {
             measures,
             grammars,
             remarks: Vec::new(),
+            wjd: None,
         })
     }
 
@@ -312,6 +378,84 @@ impl Corpus {
             measures,
             grammars,
             remarks: sheet.remarks,
+            wjd: None,
+        })
+    }
+
+    /// Builds a corpus from a WJD solo: its melody table, its beat track (else
+    /// the melody's `chord` column gives the changes) and its metadata. Solos in
+    /// a metre other than 4/4 are refused: Improv plays over changes in 4/4.
+    pub fn from_wjd(
+        melody: &[u8],
+        beats: Option<&[u8]>,
+        meta: Option<crate::wjd::Meta>,
+        options: &CorpusOptions,
+    ) -> Result<Self, CorpusError> {
+        Self::from_solo(crate::wjd::Solo::read(melody, beats, meta)?, melody, options)
+    }
+
+    /// The corpus of a WJD solo read from `melody` (its bytes, for the hash).
+    fn from_solo(mut solo: crate::wjd::Solo, melody: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
+        use crate::wjd::ChordSource;
+        let sha256 = hex(&Sha256::digest(melody));
+        if solo.beats_per_bar != 4 {
+            return Err(CorpusError::Meter(solo.signature.clone()));
+        }
+        let mut measures = solo.measures();
+        if let Some(w) = options.window {
+            measures.retain(|m| w.contains(m.start));
+        }
+        let label = solo.meta.as_ref().map_or_else(
+            || "melody".to_string(),
+            |m| crate::cli::message::printable(&format!("{}: {} ({})", m.performer, m.title, m.instrument)),
+        );
+        let keys: Vec<f64> = solo.notes.iter().map(|n| n.key as f64).collect();
+        let melody_part = PartSummary {
+            label: label.clone(),
+            track: 0,
+            channel: 1,
+            notes: solo.notes.len(),
+            chords: 0,
+            monophony: 1.0,
+            mean_key: keys.iter().sum::<f64>() / keys.len().max(1) as f64,
+            drums: false,
+        };
+        let beat_track = solo.chord_source == ChordSource::BeatTrack;
+        let chords_label = if beat_track { "beat track" } else { "the melody's chord column" }.to_string();
+        let chord_part = PartSummary {
+            label: chords_label.clone(),
+            track: 1,
+            channel: 1,
+            notes: 0,
+            chords: solo.chords.len(),
+            monophony: 0.0,
+            mean_key: 0.0,
+            drums: false,
+        };
+        if measures.is_empty() {
+            return Err(CorpusError::NoMeasures { melody: label, chords: chords_label });
+        }
+        let remarks = wjd_remarks(&solo, options);
+        let grammars = measures.iter().map(encode_measure).collect();
+        let chosen = |part: usize, label: String, reason: &str| Chosen { part, label, reason: reason.to_string() };
+        Ok(Self {
+            sha256,
+            is_reference: false,
+            file: FileKind::Wjd { beat_track },
+            beats_per_bar: Beats::from_integer(4),
+            bpm: solo.bpm,
+            parts: vec![melody_part, chord_part],
+            melody: chosen(0, label, "a WJD solo has one melody"),
+            chords: chosen(
+                1,
+                chords_label,
+                if beat_track { "the solo's beat track: a chord on every beat" } else { "no beat track was found" },
+            ),
+            window: options.window,
+            measures,
+            grammars,
+            remarks,
+            wjd: Some(WjdFacts { meta: solo.meta.clone(), counts: solo.counts.clone(), pickup_bars: solo.pickup_bars }),
         })
     }
 
@@ -323,6 +467,86 @@ impl Corpus {
     /// All tokens in order: the training corpus.
     pub fn tokens(&self) -> Vec<String> {
         self.grammars.iter().flatten().map(Token::to_string).collect()
+    }
+}
+
+/// What reading a WJD solo left out or assumed, for the user.
+fn wjd_remarks(solo: &crate::wjd::Solo, options: &CorpusOptions) -> Vec<String> {
+    let c = &solo.counts;
+    let mut out = Vec::new();
+    if let Some(m) = &solo.meta {
+        let tempo = m.tempo.map_or(String::new(), |t| format!(", {t:.0} BPM"));
+        let year = m.year.map_or(String::new(), |y| format!(", {y}"));
+        out.push(crate::cli::message::printable(&format!(
+            "WJD solo: {} — {} ({}, {}, {} feel{tempo}{year})",
+            m.performer, m.title, m.instrument, m.style, m.rhythm_feel
+        )));
+    } else {
+        out.push("no meta.csv row for this solo: style and performer unknown".into());
+    }
+    if solo.chord_source == crate::wjd::ChordSource::NoteColumn {
+        out.push("no beat track found (NAME_beattrack.csv beside it or in beats/): the changes are the melody's chord column".into());
+    }
+    if solo.pickup_bars > 0 {
+        out.push(format!(
+            "a pickup of {} bar{} (bar 0 and before)",
+            solo.pickup_bars,
+            if solo.pickup_bars == 1 { "" } else { "s" }
+        ));
+    }
+    if c.snapped > 0 || c.dropped > 0 {
+        out.push(format!(
+            "{} of {} notes snapped to the sixteenth/triplet grid (quintuplets, 32nds and the like), {} dropped where two met on one grid point",
+            c.snapped, c.notes, c.dropped
+        ));
+    }
+    if !c.refused_symbols.is_empty() {
+        let names: Vec<String> = c.refused_symbols.iter().map(|(s, n)| format!("{s:?} ×{n}")).collect();
+        out.push(format!("chord symbols not understood, read as no chord: {}", names.join(", ")));
+    }
+    if c.bars_without_chord > 0 {
+        out.push(format!(
+            "{} bar{} without a chord (NC) left out",
+            c.bars_without_chord,
+            if c.bars_without_chord == 1 { "" } else { "s" }
+        ));
+    }
+    if options.melody.is_some() || options.chords.is_some() {
+        out.push("a WJD solo has one melody and one chord track: --melody-track and --chord-track do not apply".into());
+    }
+    out
+}
+
+/// A WJD solo with its companions: the beat track named after it (beside it or
+/// in a `beats/` folder) and its row of the nearest `meta.csv` up the tree.
+pub fn wjd_solo(path: &Path, melody: &[u8]) -> Result<crate::wjd::Solo, CorpusError> {
+    let beats = crate::wjd::find_beat_track(path).map(|p| read_companion(&p)).transpose()?;
+    let meta = match crate::wjd::find_meta(path) {
+        Some(p) => {
+            let rows = crate::wjd::read_meta(&read_companion(&p)?).map_err(|e| companion_error(&p, e))?;
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            rows.into_iter().find(|m| m.file == stem)
+        }
+        None => None,
+    };
+    Ok(crate::wjd::Solo::read(melody, beats.as_deref(), meta)?)
+}
+
+/// Reads a music file with the size limit.
+pub fn read_music(path: &Path) -> Result<Vec<u8>, CorpusError> {
+    crate::cli::input::read_bounded(path, crate::cli::input::MAX_MUSIC_BYTES).map_err(|e| MidiError::Io(e).into())
+}
+
+/// Reads a companion of a WJD solo (its beat track or `meta.csv`) with the size limit.
+fn read_companion(path: &Path) -> Result<Vec<u8>, CorpusError> {
+    crate::cli::input::read_bounded(path, crate::cli::input::MAX_MUSIC_BYTES)
+        .map_err(|e| companion_error(path, format!("cannot read: {e}")))
+}
+
+fn companion_error(path: &Path, reason: impl std::fmt::Display) -> CorpusError {
+    CorpusError::Companion {
+        file: crate::cli::message::printable(&path.display().to_string()),
+        reason: reason.to_string(),
     }
 }
 
@@ -338,7 +562,10 @@ pub fn melody_line(bytes: &[u8], selector: Option<&str>) -> Result<(Vec<Element>
         }
         _ => None,
     };
-    let (elements, label) = if crate::leadsheet::is_musicxml(bytes) {
+    let (elements, label) = if Format::of(bytes) == Format::WjdCsv {
+        let mut solo = crate::wjd::Solo::read(bytes, None, None)?;
+        (solo.line(), "melody".to_string())
+    } else if crate::leadsheet::is_musicxml(bytes) {
         let sheet = LeadSheet::parse(bytes)?;
         let parts: Vec<PartSummary> = sheet.parts.iter().enumerate().map(|(i, p)| summarize_sheet(i, p)).collect();
         let part = match selector {
@@ -377,6 +604,22 @@ pub fn chord_bars(
     selector: Option<&str>,
     beats_per_bar: Beats,
 ) -> Result<(Vec<Vec<ChordEvent>>, String), CorpusError> {
+    if Format::of(bytes) == Format::WjdCsv {
+        let (events, period, label) = if crate::wjd::is_beat_track(bytes) {
+            let (events, period) = crate::wjd::beat_track_changes(bytes)?;
+            (events, period, "beat track")
+        } else {
+            let solo = crate::wjd::Solo::read(bytes, None, None)?;
+            (solo.chords, solo.beats_per_bar, "the melody's chord column")
+        };
+        if Beats::from_integer(period) != beats_per_bar {
+            return Err(CorpusError::Meter(format!("{period}/4")));
+        }
+        if events.is_empty() {
+            return Err(CorpusError::NoWjdChords);
+        }
+        return Ok((bars_of(&events, beats_per_bar)?, label.to_string()));
+    }
     if crate::leadsheet::is_musicxml(bytes) {
         let sheet = LeadSheet::parse(bytes)?;
         if sheet.beats_per_bar != beats_per_bar {
@@ -419,8 +662,8 @@ fn bars_of(events: &[ChordEvent], beats_per_bar: Beats) -> Result<Vec<Vec<ChordE
     let last = events.iter().map(|e| bar_of(e.offset)).max().unwrap_or(0);
     let first = events.iter().map(|e| bar_of(e.offset)).min().unwrap_or(0);
     let span = last.saturating_sub(first).saturating_add(1);
-    if span > crate::improvise::MAX_BARS as i64 {
-        return Err(CorpusError::TooManyBars { bars: span, max: crate::improvise::MAX_BARS });
+    if span > crate::score::MAX_BARS as i64 {
+        return Err(CorpusError::TooManyBars { bars: span, max: crate::score::MAX_BARS });
     }
     // One pass: the events in bar order, each bar taking its run.
     let mut order: Vec<(i64, usize)> = events.iter().enumerate().map(|(i, e)| (bar_of(e.offset), i)).collect();

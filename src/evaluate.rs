@@ -418,6 +418,93 @@ pub fn subject_from_midi(
     })
 }
 
+/// A solo read from any file Improv reads: MIDI (as [`subject_from_midi`]),
+/// MusicXML (its melody against its chord symbols, as written), or a WJD solo
+/// (its notes at their metrical positions with their played lengths, against its
+/// beat track's changes; notes under `NC` left out). `changes` and `quantize`
+/// apply to MIDI.
+pub fn subject_from_path(
+    path: &std::path::Path,
+    options: &crate::corpus::CorpusOptions,
+    changes: Option<&crate::improvise::Changes>,
+    quantize: bool,
+) -> Result<Subject, crate::corpus::CorpusError> {
+    use crate::corpus::{Corpus, Format};
+    if path.is_dir() {
+        return Err(crate::midi::MidiError::NotAFile.into());
+    }
+    let bytes = crate::corpus::read_music(path)?;
+    match Format::of(&bytes) {
+        Format::Midi => subject_from_midi(&bytes, options, changes, quantize),
+        Format::MusicXml => Ok(subject_of_measures(&Corpus::from_bytes(&bytes, options)?.measures)),
+        Format::WjdCsv => {
+            if crate::wjd::is_beat_track(&bytes) {
+                return Err(crate::wjd::WjdError::BeatTrackGiven.into());
+            }
+            let mut solo = crate::corpus::wjd_solo(path, &bytes)?;
+            if solo.beats_per_bar != 4 {
+                return Err(crate::corpus::CorpusError::Meter(solo.signature.clone()));
+            }
+            subject_of_solo(&mut solo)
+        }
+    }
+}
+
+fn beat_f64(b: crate::score::Beats) -> f64 {
+    *b.numer() as f64 / *b.denom() as f64
+}
+
+/// The chords of measures as a timeline (one entry per onset).
+fn timeline_of(measures: &[crate::score::Measure]) -> ChordTimeline {
+    let mut chords: Vec<(f64, Vec<u8>)> = Vec::new();
+    for c in measures.iter().flat_map(|m| m.chords.iter()) {
+        if chords.last().is_none_or(|(s, _)| *s < beat_f64(c.offset)) {
+            chords.push((beat_f64(c.offset), c.keys.clone()));
+        }
+    }
+    ChordTimeline::new(chords.iter().map(|(s, k)| (*s, k.as_slice())))
+}
+
+/// A solo given as measures (a lead sheet's, notes as written).
+fn subject_of_measures(measures: &[crate::score::Measure]) -> Subject {
+    let notes = measures
+        .iter()
+        .flat_map(|m| m.elements.iter())
+        .filter_map(|e| match e.kind {
+            crate::score::ElementKind::Note { key, .. } => {
+                Some(MelodyNote { start: beat_f64(e.offset), length: beat_f64(e.duration), key })
+            }
+            _ => None,
+        })
+        .collect();
+    let first_bar = measures.first().map_or(0, |m| m.bar);
+    let bars = measures.last().map_or(0, |m| (m.bar - first_bar + 1) as usize);
+    let tokens = measures.iter().flat_map(crate::grammar::encode_measure).map(|t| t.to_string()).collect();
+    Subject { notes, chords: timeline_of(measures), first_bar, bars, tokens }
+}
+
+/// A WJD solo: notes at their metrical positions with the lengths they were
+/// played, against the changes of the bars the grammar reads.
+fn subject_of_solo(solo: &mut crate::wjd::Solo) -> Result<Subject, crate::corpus::CorpusError> {
+    let measures = solo.measures();
+    if measures.is_empty() {
+        return Err(crate::corpus::CorpusError::NoMeasures { melody: "melody".into(), chords: "beat track".into() });
+    }
+    let mut subject = subject_of_measures(&measures);
+    // Measures are numbered as the database numbers bars; the played notes count from the pickup.
+    let shift = (solo.pickup_bars * solo.beats_per_bar) as f64;
+    let first = beat_f64(measures[0].start);
+    let end = beat_f64(measures[measures.len() - 1].start) + solo.beats_per_bar as f64;
+    subject.notes = solo
+        .notes
+        .iter()
+        .filter(|n| !solo.without_chord(n.position))
+        .map(|n| MelodyNote { start: beat_f64(n.position) - shift, length: n.length, key: n.key })
+        .filter(|n| n.start >= first && n.start < end)
+        .collect();
+    Ok(subject)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

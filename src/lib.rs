@@ -4,29 +4,27 @@
 //! vocabulary and training windows → model → tokens → decoder → notes.
 #![warn(missing_docs)]
 
-pub mod atomic;
+pub mod cli;
 pub mod corpus;
 pub mod dataset;
 pub mod evaluate;
 pub mod generate;
 pub mod grammar;
 pub mod improvise;
-pub mod input;
-pub mod interrupt;
 pub mod leadsheet;
-pub mod message;
 pub mod midi;
 pub mod model;
 pub mod mt19937;
 pub mod musicality;
-pub mod pipe;
 #[cfg(feature = "plugin")]
 pub mod plugin;
 pub mod render;
+pub mod report_card;
 pub mod score;
 pub mod theory;
 pub mod trade;
 pub mod training_set;
+pub mod wjd;
 
 use model::{Weights, WeightsError};
 

@@ -4,13 +4,13 @@
 
 use crate::corpus::{Corpus, CorpusOptions};
 use crate::grammar::Vocabulary;
-use crate::input::{MAX_MUSIC_BYTES, read_bounded};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// File name endings read as music (case-insensitive).
-pub const MUSIC_EXTENSIONS: [&str; 5] = ["mid", "midi", "musicxml", "xml", "mxl"];
+/// File name endings read as music (case-insensitive): MIDI, MusicXML, and
+/// the Weimar Jazz Database's melody tables.
+pub const MUSIC_EXTENSIONS: [&str; 6] = ["mid", "midi", "musicxml", "xml", "mxl", "csv"];
 /// Most files taken from the inputs (a folder tree larger than this is cut).
 pub const MAX_FILES: usize = 100_000;
 /// Folder depth searched (symbolic links to folders are not followed).
@@ -98,10 +98,15 @@ fn search(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, Option<String>)>) {
             if depth < MAX_DEPTH {
                 search(&path, depth + 1, out);
             }
+        } else if crate::wjd::is_companion(&path) {
+            // A WJD beat track or meta.csv: read with its melody, not as a solo.
         } else if is_music(&path) {
             out.push((path, None));
         } else if !path.is_dir() {
-            out.push((path, Some("not a MIDI or MusicXML file (.mid, .midi, .musicxml, .xml, .mxl)".into())));
+            out.push((
+                path,
+                Some("not a MIDI, MusicXML or WJD file (.mid, .midi, .musicxml, .xml, .mxl, .csv)".into()),
+            ));
         }
     }
 }
@@ -129,8 +134,15 @@ pub fn encode_files(
 }
 
 fn encode(path: &Path, options: &CorpusOptions, min_tokens: usize) -> Result<TakenFile, String> {
-    let bytes = read_bounded(path, MAX_MUSIC_BYTES).map_err(|e| format!("cannot read: {e}"))?;
-    let corpus = Corpus::from_bytes(&bytes, options).map_err(|e| e.to_string())?;
+    if path.is_dir() {
+        return Err("cannot read: is a folder".into());
+    }
+    let corpus = match Corpus::from_path(path, options) {
+        Err(crate::corpus::CorpusError::Midi(crate::midi::MidiError::Io(e))) => {
+            return Err(format!("cannot read: {e}"));
+        }
+        other => other.map_err(|e| e.to_string())?,
+    };
     let tokens = corpus.tokens();
     if tokens.len() < min_tokens {
         // Say which melody gave so little: it may be the wrong part.

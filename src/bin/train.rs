@@ -124,7 +124,7 @@ fn check(args: &Args) -> Result<(), String> {
 
 /// Fails early (before any training) if an output cannot be written.
 fn check_writable(path: &Path) -> Result<(), String> {
-    improv::atomic::temp_beside(path, "").map(drop)
+    improv::cli::atomic::temp_beside(path, "").map(drop)
 }
 
 /// The default output: `weights/<stem>.bin` for one file or folder, else `weights/corpus.bin`.
@@ -151,7 +151,7 @@ fn print_table(reports: &[FileReport]) {
                     println!("{:<width$}  {remark}", "");
                 }
             }
-            Err(why) => println!("{shown:<width$}  skipped: {}", improv::message::one_line(why)),
+            Err(why) => println!("{shown:<width$}  skipped: {}", improv::cli::message::one_line(why)),
         }
     }
 }
@@ -339,7 +339,7 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
                 None => text.push_str(&format!("{},{l}\n", i + 1)),
             }
         }
-        improv::atomic::write(csv, text.as_bytes())?;
+        improv::cli::atomic::write(csv, text.as_bytes())?;
     }
     weights.save(out).map_err(|e| format!("{}: {e}", out.display()))?;
     println!(
@@ -365,19 +365,19 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
 
 fn main() -> ExitCode {
     use clap::error::ErrorKind;
-    improv::pipe::end_quietly_on_closed_pipe();
+    improv::cli::pipe::end_quietly_on_closed_pipe();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) => {
-            eprintln!("train: {}", improv::message::clap_line(&e.to_string()));
+            eprintln!("train: {}", improv::cli::message::clap_line(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("train: {}", improv::message::one_line(&message));
+            eprintln!("train: {}", improv::cli::message::one_line(&message));
             ExitCode::from(2)
         }
     }

@@ -8,9 +8,7 @@ use num_rational::Ratio;
 /// Quarter notes per bar of every solo (the reference's 4/4).
 pub const BEATS_PER_BAR: i64 = 4;
 
-/// Most bars of changes or of a solo, from any source (`--bars`, `--chords`, a
-/// file's chord track): 10,000 bars are over 5 hours at 130 BPM.
-pub const MAX_BARS: usize = 10_000;
+pub use crate::score::MAX_BARS;
 
 /// Chords of each bar, offsets relative to the bar's first beat.
 pub type Changes = Vec<Vec<ChordEvent>>;

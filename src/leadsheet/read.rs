@@ -3,7 +3,7 @@
 //! symbols, at exact offsets in quarter notes.
 
 use super::harmony::{Degree, DegreeKind, Harmony};
-use crate::score::{Beats, ChordEvent, Element, ElementKind, quantize};
+use crate::score::{Beats, ChordEvent, Element, line_with_rests, quantize};
 use num_traits::{CheckedAdd, CheckedSub};
 use roxmltree::{Document, Node, ParsingOptions};
 use std::io::Read;
@@ -72,11 +72,11 @@ pub struct SheetPart {
 impl SheetPart {
     /// A readable label: `P1 "Lead Sheet"`.
     pub fn label(&self) -> String {
-        let id = crate::message::printable(&self.id);
+        let id = crate::cli::message::printable(&self.id);
         if self.name.trim().is_empty() {
             id
         } else {
-            format!("{id} \"{}\"", crate::message::printable(self.name.trim()))
+            format!("{id} \"{}\"", crate::cli::message::printable(self.name.trim()))
         }
     }
 
@@ -333,8 +333,8 @@ impl<'m> PartReader<'m> {
         if self.pos < Beats::from_integer(0) {
             return Err(self.bad("<backup> goes back past the start"));
         }
-        if self.pos > self.beats_per_bar() * crate::improvise::MAX_BARS as i64 {
-            return Err(self.bad(format!("the part runs past {} bars", crate::improvise::MAX_BARS)));
+        if self.pos > self.beats_per_bar() * crate::score::MAX_BARS as i64 {
+            return Err(self.bad(format!("the part runs past {} bars", crate::score::MAX_BARS)));
         }
         self.end = self.end.max(self.pos);
         Ok(())
@@ -548,26 +548,10 @@ impl<'m> PartReader<'m> {
         let shift = self.shift;
         let mut line = self.line;
         line.sort_by_key(|n| n.0);
-        let mut melody: Vec<Element> = Vec::with_capacity(line.len());
-        let mut end = Beats::from_integer(0);
-        for (onset, duration, key) in line {
-            let (on, off) = (quantize(onset + shift), quantize(onset + duration + shift));
-            if off <= on || on < end {
-                continue; // shorter than the grid, or overlapping the previous note
-            }
-            if on > end {
-                push_rest(&mut melody, end, on);
-            }
-            match key {
-                Some(key) => melody.push(Element {
-                    offset: on,
-                    duration: off - on,
-                    kind: ElementKind::Note { key, velocity: DEFAULT_VELOCITY },
-                }),
-                None => push_rest(&mut melody, on, off),
-            }
-            end = off;
-        }
+        let melody = line_with_rests(
+            line.into_iter().map(|(onset, duration, key)| (onset + shift, onset + duration + shift, key)),
+            DEFAULT_VELOCITY,
+        );
         let mut harmonies = self.harmonies;
         harmonies.sort_by_key(|h| h.0);
         let last = self.pos + shift;
@@ -586,13 +570,4 @@ fn gcd(mut a: i64, mut b: i64) -> i64 {
         (a, b) = (b, a % b);
     }
     a
-}
-
-/// A rest from `start` to `end`, joined to a rest just before it.
-fn push_rest(melody: &mut Vec<Element>, start: Beats, end: Beats) {
-    if let Some(last) = melody.last_mut().filter(|e| e.is_rest() && e.end() == start) {
-        last.duration = end - last.offset;
-    } else {
-        melody.push(Element { offset: start, duration: end - start, kind: ElementKind::Rest });
-    }
 }

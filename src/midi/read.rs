@@ -47,7 +47,7 @@ impl Part {
             s.push_str(&format!(" ch {}", self.channel + 1));
         }
         if let Some(n) = &self.name {
-            s.push_str(&format!(" \"{}\"", crate::message::printable(n)));
+            s.push_str(&format!(" \"{}\"", crate::cli::message::printable(n)));
         }
         s
     }
@@ -165,7 +165,7 @@ impl MidiFile {
         if path.is_dir() {
             return Err(MidiError::NotAFile);
         }
-        let bytes = crate::input::read_bounded(path, crate::input::MAX_MUSIC_BYTES).map_err(MidiError::Io)?;
+        let bytes = crate::cli::input::read_bounded(path, crate::cli::input::MAX_MUSIC_BYTES).map_err(MidiError::Io)?;
         Self::parse(&bytes)
     }
 

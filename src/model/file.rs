@@ -339,14 +339,14 @@ impl Weights {
         }
         let limit = (HEADER_LEN + MAX_BODY_BYTES) as u64;
         let bytes =
-            crate::input::read_bounded(path, limit).map_err(|e| WeightsError::Io(format!("cannot read: {e}")))?;
+            crate::cli::input::read_bounded(path, limit).map_err(|e| WeightsError::Io(format!("cannot read: {e}")))?;
         Self::from_bytes(&bytes)
     }
 
     /// Writes the file atomically: a temporary file in the same folder, renamed into
     /// place, so a failure never leaves a half-written file behind.
     pub fn save(&self, path: &Path) -> Result<(), WeightsError> {
-        crate::atomic::write(path, &self.to_bytes()).map_err(WeightsError::Io)
+        crate::cli::atomic::write(path, &self.to_bytes()).map_err(WeightsError::Io)
     }
 }
 

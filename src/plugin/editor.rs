@@ -52,7 +52,7 @@ impl ImprovGui {
     fn export(&self) -> Result<String, String> {
         let (bytes, count) = super::export_bars(&self.history, self.shared.position(), self.export_bars)
             .ok_or("nothing played in those bars yet")?;
-        crate::atomic::write(std::path::Path::new(&self.export_path), &bytes)?;
+        crate::cli::atomic::write(std::path::Path::new(&self.export_path), &bytes)?;
         Ok(format!("wrote {count} notes to {}", self.export_path))
     }
 

@@ -10,9 +10,9 @@ const SIZE: (u32, u32) = (900, 500);
 /// reference data, the validation loss).
 /// Writes `path` through a temporary file, so a failure leaves nothing behind.
 pub fn plot_loss(losses: &[f32], others: &[(&str, &[f32])], title: &str, path: &Path) -> Result<(), String> {
-    let tmp = crate::atomic::temp_beside(path, ".png")?;
+    let tmp = crate::cli::atomic::temp_beside(path, ".png")?;
     draw(losses, others, title, tmp.path()).map_err(|e| format!("cannot draw the loss curve: {e}"))?;
-    crate::atomic::persist(tmp, path)
+    crate::cli::atomic::persist(tmp, path)
 }
 
 fn draw(losses: &[f32], others: &[(&str, &[f32])], title: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {

@@ -28,9 +28,9 @@ const MUSICIAN: RGBColor = RGBColor(150, 150, 150);
 
 /// Draws the solo to a PNG, atomically.
 pub fn plot_piano_roll(solo: &Solo, title: &str, path: &Path) -> Result<(), String> {
-    let tmp = crate::atomic::temp_beside(path, ".png")?;
+    let tmp = crate::cli::atomic::temp_beside(path, ".png")?;
     draw(solo, title, tmp.path()).map_err(|e| format!("cannot draw the piano roll: {e}"))?;
-    crate::atomic::persist(tmp, path)
+    crate::cli::atomic::persist(tmp, path)
 }
 
 /// Height of a row of chord symbols above the roll, pixels.

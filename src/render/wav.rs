@@ -28,7 +28,7 @@ pub struct Font {
 impl Font {
     /// Reads and checks a SoundFont, so a bad one is refused before anything is written.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let bytes = crate::input::read_bounded(path, MAX_SOUNDFONT_BYTES)
+        let bytes = crate::cli::input::read_bounded(path, MAX_SOUNDFONT_BYTES)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let font = rustysynth::SoundFont::new(&mut std::io::Cursor::new(bytes))
             .map_err(|_| format!("{}: not a usable SoundFont (SF2) file", path.display()))?;
@@ -133,7 +133,7 @@ fn sequencer(midi: &[u8], font: &Font) -> Result<rustysynth::MidiFileSequencer, 
 /// 16-bit stereo WAV atomically, at the requested level: a first pass finds the
 /// loudest sample (the synthesiser is deterministic), the second writes the audio
 /// scaled to the target peak. `progress(done, total)` is called per block. An
-/// interrupt (Ctrl-C, SIGTERM; see [`crate::interrupt`]) stops it within a block and
+/// interrupt (Ctrl-C, SIGTERM; see [`crate::cli::interrupt`]) stops it within a block and
 /// removes the partial file.
 pub fn render_wav(
     midi: &[u8],
@@ -154,7 +154,7 @@ pub fn render_wav(
             let mut peak = 0f32;
             let mut done = 0;
             while done < total {
-                crate::interrupt::check()?;
+                crate::cli::interrupt::check()?;
                 let n = block.min(total - done);
                 seq.render(&mut left[..n], &mut right[..n]);
                 peak = left[..n].iter().chain(&right[..n]).fold(peak, |p, s| p.max(s.abs()));
@@ -166,7 +166,7 @@ pub fn render_wav(
         }
     };
     let mut seq = sequencer(midi, soundfont)?;
-    let tmp = crate::atomic::temp_beside(path, ".wav")?;
+    let tmp = crate::cli::atomic::temp_beside(path, ".wav")?;
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate: SAMPLE_RATE,
@@ -176,7 +176,7 @@ pub fn render_wav(
     let mut writer = hound::WavWriter::create(tmp.path(), spec).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut done = 0;
     while done < total {
-        crate::interrupt::check()?;
+        crate::cli::interrupt::check()?;
         let n = block.min(total - done);
         seq.render(&mut left[..n], &mut right[..n]);
         for i in 0..n {
@@ -189,5 +189,5 @@ pub fn render_wav(
         progress(if matches!(level, Level::Raw) { done } else { (total + done) / 2 }, total);
     }
     writer.finalize().map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::atomic::persist(tmp, path)
+    crate::cli::atomic::persist(tmp, path)
 }

@@ -1,15 +1,22 @@
 //! The reference's score model: notes and chords at exact rational offsets,
 //! quantised and split into voices as music21 6 does on MIDI import (spec §a).
 
+mod line;
 mod measures;
 mod quantize;
 mod voices;
 
+pub use line::line_with_rests;
 pub use measures::{Measure, Window, group_measures};
 pub use quantize::quantize;
 pub use voices::{PartScore, build_part, count_chords};
 
 use num_rational::Ratio;
+
+/// Most bars of changes or of a solo, from any source (`--bars`, `--chords`, a
+/// file's chord track, a lead sheet, a WJD solo): 10,000 bars are over 5 hours at
+/// 130 BPM. The readers refuse more, so nothing downstream sees it.
+pub const MAX_BARS: usize = 10_000;
 
 /// Time in quarter notes, exact.
 pub type Beats = Ratio<i64>;

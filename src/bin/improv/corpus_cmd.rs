@@ -68,6 +68,8 @@ fn print_summary(path: &std::path::Path, c: &Corpus) {
             format!("SMF type {format}, {ticks_per_quarter} ticks per quarter")
         }
         FileKind::MusicXml { divisions } => format!("MusicXML, {divisions} divisions per quarter"),
+        FileKind::Wjd { beat_track: true } => "WJD melody table with its beat track".to_string(),
+        FileKind::Wjd { beat_track: false } => "WJD melody table".to_string(),
     };
     println!("{}: {kind}, {:.1} BPM, {} beats per bar", path.display(), c.bpm, c.beats_per_bar);
     for remark in &c.remarks {

@@ -1,19 +1,27 @@
-//! `improv evaluate FILE.mid…`: musicality measures of solos, generated or human.
+//! `improv evaluate FILE…`: musicality measures of solos, generated or human,
+//! and with `--against DIR` a report card that holds them against a corpus.
 
 use crate::model_cmd::load_weights;
 use improv::corpus::CorpusOptions;
-use improv::evaluate::{Measures, measure, rows, subject_from_midi};
+use improv::evaluate::{Measures, Subject, measure, rows, subject_from_path};
 use improv::generate::{BEATS_PER_BAR, Changes, changes_from_midi, changes_from_symbols};
+use improv::report_card::{Card, NAMED_POSITIONS, NAMED_SPANS, Overlaps, Profile, profile, share_of};
 use improv::theory::symbol::parse_changes;
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// Arguments of `improv evaluate`.
 #[derive(clap::Args)]
 #[command(after_long_help = MEASURES_HELP)]
 pub struct Args {
-    /// The MIDI files to measure (a melody part, and a chord part unless --chords or --chords-from is given).
+    /// The solos to measure: MIDI (a melody part, and a chord part unless --chords or
+    /// --chords-from is given), MusicXML lead sheets, or WJD melody tables (.csv).
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Hold the solos against a corpus: a folder (searched recursively) of MIDI,
+    /// MusicXML or WJD files, such as data/wjd. Prints a report card side by side.
+    #[arg(long)]
+    against: Option<PathBuf>,
     /// Print the measures as JSON.
     #[arg(long)]
     json: bool,
@@ -26,7 +34,8 @@ pub struct Args {
     /// Melody track: index, TRACK:CHANNEL, or name (default: chosen automatically).
     #[arg(long)]
     melody_track: Option<String>,
-    /// Snap onsets to the 1/4 and 1/3 beat grids first, as training does (for human performances).
+    /// Snap every measure's onsets to the 1/4 and 1/3 beat grids first, as training does (the report
+    /// card's grid and position measures always read the line on the 12-per-beat grid).
     #[arg(long)]
     quantize: bool,
     /// The weights whose training tokens the copy measure checks (default: the embedded weights).
@@ -51,7 +60,19 @@ Measures (by pitch class, so independent of key and spelling; onsets as played):
                                      (<= 2 semitones from the note before), on a chord tone, on its 3rd/7th
   4-note cells that recur            windows of 4 notes (3 intervals, 3 onset gaps) occurring more than once
   longest verbatim copy              longest run of the solo's grammar tokens found in the training tokens
-                                     of the weights (unknown for weights files without them)";
+                                     of the weights (unknown for weights files without them)
+
+Report card (--against DIR): the solos pooled against the corpus's, every grid and position measure on
+the line quantised to the nearest twelfth of a beat (so swing and timing do not count, only the notes):
+  H1 / H4                            pitch-class entropy (bits) of the notes in each window of 1 / 4 bars,
+                                     sliding by a bar, averaged (Wu & Yang, ISMIR 2020: WJD solos ~1.94)
+  groove similarity                  over pairs of bars with notes: 1 - (onset grid points, of 48, that
+                                     only one of the two bars has), averaged
+  notes per bar, chord tones,        per solo, then averaged over solos; chord tones by pitch class
+  3rd or 7th                         against the chord sounding at the onset
+  distributions                      intervals (semitones), gaps between onsets and note lengths (in
+                                     twelfths of a beat), positions in the beat (twelfths), pooled over
+                                     notes; overlap = the sum over bins of the smaller share (1 = same)";
 
 fn changes(args: &Args) -> Result<Option<Changes>, String> {
     if let Some(text) = &args.chords {
@@ -59,7 +80,7 @@ fn changes(args: &Args) -> Result<Option<Changes>, String> {
         return Ok(Some(changes_from_symbols(&bars)));
     }
     if let Some(path) = &args.chords_from {
-        let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+        let bytes = improv::cli::input::read_bounded(path, improv::cli::input::MAX_MUSIC_BYTES)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let (changes, _) = changes_from_midi(&bytes, None).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(Some(changes));
@@ -74,17 +95,32 @@ pub fn run(args: &Args) -> Result<(), String> {
         weights.corpus.iter().map(|s| s.iter().map(|&t| vocabulary[t as usize].clone()).collect()).collect();
     let changes = changes(args)?;
     let options = CorpusOptions { melody: args.melody_track.clone(), chords: None, window: None };
+    let against = args.against.as_ref().map(|dir| corpus_card(dir)).transpose()?;
     let mut all: Vec<(String, Measures)> = Vec::new();
+    let mut profiles: Vec<Profile> = Vec::new();
     for path in &args.files {
         if path.is_dir() {
-            return Err(format!("{}: is a directory, not a MIDI file", path.display()));
+            return Err(format!("{}: is a directory, not a solo (MIDI, MusicXML or WJD CSV)", path.display()));
         }
-        let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let s = subject_from_midi(&bytes, &options, changes.as_ref(), args.quantize)
+        let s = subject_from_path(path, &options, changes.as_ref(), args.quantize)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let copy = (!training.is_empty()).then_some((s.tokens.as_slice(), training.as_slice()));
         all.push((path.display().to_string(), measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)));
+        profiles.push(profile_of(&s));
+    }
+    if let Some((dir, corpus, refused)) = against {
+        let solos = Card::of(&profiles);
+        let overlaps = Overlaps::between(&solos, &corpus);
+        if args.json {
+            let doc = serde_json::json!({
+                "solos": solos, "corpus": corpus, "corpus_folder": dir, "corpus_refused": refused,
+                "overlap": overlaps, "files": all.iter().map(|(f, m)| serde_json::json!({ "file": f, "measures": m })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
+        } else {
+            print_card(&solos, &corpus, &overlaps, &dir, refused);
+        }
+        return Ok(());
     }
     if args.json {
         let doc: Vec<serde_json::Value> =
@@ -99,4 +135,83 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn profile_of(s: &Subject) -> Profile {
+    profile(&s.notes, &s.chords, s.first_bar, s.bars)
+}
+
+/// The card of every solo in a corpus folder, with how many files were refused.
+fn corpus_card(dir: &std::path::Path) -> Result<(String, Card, usize), String> {
+    if !dir.is_dir() {
+        return Err(format!("{}: --against takes a folder of solos (MIDI, MusicXML or WJD CSV)", dir.display()));
+    }
+    let files = improv::training_set::find_files(&[dir.to_path_buf()]);
+    let options = CorpusOptions::default();
+    // Files that are not music (a licence, a README) are passed over, not refused.
+    let music: Vec<&PathBuf> = files.iter().filter(|(_, skipped)| skipped.is_none()).map(|(p, _)| p).collect();
+    let read: Vec<Option<Profile>> = music
+        .par_iter()
+        .map(|path| subject_from_path(path, &options, None, false).ok().map(|s| profile_of(&s)))
+        .collect();
+    let refused = read.iter().filter(|p| p.is_none()).count();
+    let profiles: Vec<Profile> = read.into_iter().flatten().collect();
+    if profiles.is_empty() {
+        return Err(format!("{}: no solo in the folder could be read", dir.display()));
+    }
+    Ok((dir.display().to_string(), Card::of(&profiles), refused))
+}
+
+fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usize) {
+    let pct = |x: f64| format!("{:.1} %", 100.0 * x);
+    println!(
+        "Report card: {} solo{} ({} notes, {} bars) against {dir} ({} solos, {} notes{})",
+        solos.solos,
+        if solos.solos == 1 { "" } else { "s" },
+        solos.notes,
+        solos.bars,
+        corpus.solos,
+        corpus.notes,
+        if refused > 0 { format!("; {refused} not read: another metre, no chords or damaged") } else { String::new() }
+    );
+    println!("  {:<44} {:>10} {:>10}", "", "solos", "corpus");
+    let row = |label: &str, a: String, b: String| println!("  {label:<44} {a:>10} {b:>10}");
+    row("pitch-class entropy, 1 bar (H1, bits)", format!("{:.2}", solos.h1), format!("{:.2}", corpus.h1));
+    row("pitch-class entropy, 4 bars (H4, bits)", format!("{:.2}", solos.h4), format!("{:.2}", corpus.h4));
+    row("groove similarity", format!("{:.3}", solos.groove), format!("{:.3}", corpus.groove));
+    row("notes per bar", format!("{:.1}", solos.notes_per_bar), format!("{:.1}", corpus.notes_per_bar));
+    row("chord tones", pct(solos.chord_tones), pct(corpus.chord_tones));
+    row("3rd or 7th of the chord", pct(solos.guide_tones), pct(corpus.guide_tones));
+    let (a, b) = (&solos.histograms, &corpus.histograms);
+    println!("\n  gaps between onsets (beats)                 overlap {:.2}", o.gaps);
+    for (bin, name) in NAMED_SPANS {
+        row(&format!("  {name}"), pct(share_of(&a.gaps, bin - 1)), pct(share_of(&b.gaps, bin - 1)));
+    }
+    println!("\n  note lengths (beats)                        overlap {:.2}", o.lengths);
+    for (bin, name) in NAMED_SPANS {
+        row(&format!("  {name}"), pct(share_of(&a.lengths, bin - 1)), pct(share_of(&b.lengths, bin - 1)));
+    }
+    println!("\n  onsets in the beat                          overlap {:.2}", o.positions);
+    for (bin, name) in NAMED_POSITIONS {
+        row(&format!("  {name}"), pct(share_of(&a.positions, bin)), pct(share_of(&b.positions, bin)));
+    }
+    println!("\n  intervals (semitones)                       overlap {:.2}", o.intervals);
+    let mid = improv::report_card::MAX_INTERVAL as usize;
+    let group = |h: &[u64], lo: i32, hi: i32| -> f64 {
+        let total: u64 = h.iter().sum();
+        let sum: u64 = (lo..=hi).map(|i| h[(i + mid as i32) as usize]).sum();
+        if total == 0 { 0.0 } else { sum as f64 / total as f64 }
+    };
+    for (label, lo, hi) in [
+        ("repeated", 0, 0),
+        ("steps (1–2)", 1, 2),
+        ("thirds (3–4)", 3, 4),
+        ("4ths to 6ths (5–9)", 5, 9),
+        ("leaps of 10 or more", 10, 24),
+    ] {
+        let both = |h: &[u64]| group(h, lo, hi) + if lo > 0 { group(h, -hi, -lo) } else { 0.0 };
+        row(&format!("  {label}"), pct(both(&a.intervals)), pct(both(&b.intervals)));
+    }
+    let up = |h: &[u64]| group(h, 1, 24);
+    row("  upward", pct(up(&a.intervals)), pct(up(&b.intervals)));
 }

@@ -218,7 +218,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .map(|_| find_soundfont(args.soundfont.as_deref()).and_then(|p| Font::load(&p)))
         .transpose()?;
     for p in std::iter::once(&args.out).chain(args.wav.iter()).chain(args.png.iter()).chain(args.tokens.iter()) {
-        improv::atomic::temp_beside(p, "").map(drop)?;
+        improv::cli::atomic::temp_beside(p, "").map(drop)?;
     }
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut trace = Vec::new();
@@ -236,7 +236,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 (changes_from_symbols(&bars), format!("{} bars of --chords", bars.len()))
             }
             (None, Some(path)) => {
-                let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+                let bytes = improv::cli::input::read_bounded(path, improv::cli::input::MAX_MUSIC_BYTES)
                     .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
                 let (changes, part) = changes_from_midi(&bytes, args.chord_track.as_deref())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -249,7 +249,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         // The musician's line, for --call or --trade, read before anything is written.
         let musician = match (&args.call, args.trade, &args.chords_from, &changes_file) {
             (Some(path), ..) => {
-                let bytes = improv::input::read_bounded(path, improv::input::MAX_MUSIC_BYTES)
+                let bytes = improv::cli::input::read_bounded(path, improv::cli::input::MAX_MUSIC_BYTES)
                     .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
                 Some(musician_line(&bytes, args.call_track.as_deref(), path)?)
             }
@@ -284,7 +284,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 options.bars = 2 * call_bars;
                 let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
                 conversation =
-                    Some(format!("answering {} ({part}, {call_bars} bars)", improv::message::printable(&name)));
+                    Some(format!("answering {} ({part}, {call_bars} bars)", improv::cli::message::printable(&name)));
                 trade(
                     &weights,
                     &changes,
@@ -311,7 +311,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         check_render_length(solo.end_seconds() + TAIL_SECONDS)?;
     }
     let midi = solo.to_midi();
-    improv::atomic::write(&args.out, &midi)?;
+    improv::cli::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
     if let Some(path) = &args.tokens {
         let doc = serde_json::json!({
@@ -321,7 +321,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             "tokens": trace,
         });
         let text = serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot write the tokens: {e}"))?;
-        improv::atomic::write(path, text.as_bytes())?;
+        improv::cli::atomic::write(path, text.as_bytes())?;
         written.push(path.display().to_string());
     }
     if let Some(png) = &args.png {
@@ -336,7 +336,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         let seconds = solo.end_seconds() + TAIL_SECONDS;
         let bar = if solo.bars > PROGRESS_BARS { ProgressBar::new(100) } else { ProgressBar::hidden() };
         bar.set_style(ProgressStyle::with_template("rendering audio {bar:40} {percent}%").expect("valid template"));
-        improv::interrupt::guarded(|| {
+        improv::cli::interrupt::guarded(|| {
             render_wav(&midi, font, seconds, args.peak, wav, |done, total| {
                 bar.set_position((100 * done / total.max(1)) as u64)
             })

@@ -30,7 +30,7 @@ enum Command {
 
 fn main() -> ExitCode {
     use clap::error::ErrorKind;
-    improv::pipe::end_quietly_on_closed_pipe();
+    improv::cli::pipe::end_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) => {
-            eprintln!("improv: {}", improv::message::clap_line(&e.to_string()));
+            eprintln!("improv: {}", improv::cli::message::clap_line(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("improv: {}", improv::message::one_line(&message));
+            eprintln!("improv: {}", improv::cli::message::one_line(&message));
             ExitCode::from(2)
         }
     }
