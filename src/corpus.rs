@@ -501,7 +501,7 @@ fn wjd_remarks(solo: &crate::wjd::Solo, options: &CorpusOptions) -> Vec<String> 
         ));
     }
     if !c.refused_symbols.is_empty() {
-        let names: Vec<String> = c.refused_symbols.iter().map(|(s, n)| format!("{s:?} ×{n}")).collect();
+        let names: Vec<String> = c.refused_symbols.iter().map(|(s, n)| format!("\"{s}\" ×{n}")).collect();
         out.push(format!("chord symbols not understood, read as no chord: {}", names.join(", ")));
     }
     if c.bars_without_chord > 0 {

@@ -179,12 +179,12 @@ pub struct Card {
     pub notes: usize,
     /// Bars in all.
     pub bars: usize,
-    /// Mean H1 of the solos that have one.
-    pub h1: f64,
-    /// Mean H4.
-    pub h4: f64,
-    /// Mean groove similarity.
-    pub groove: f64,
+    /// Mean H1 of the solos that have one (none: no solo has a bar with notes).
+    pub h1: Option<f64>,
+    /// Mean H4 of the solos that have one (none: no solo spans four bars).
+    pub h4: Option<f64>,
+    /// Mean groove similarity (none: no solo has two bars with notes).
+    pub groove: Option<f64>,
     /// Mean notes per bar.
     pub notes_per_bar: f64,
     /// Mean chord-tone share.
@@ -198,19 +198,20 @@ pub struct Card {
 impl Card {
     /// The card of these solos.
     pub fn of(profiles: &[Profile]) -> Self {
-        let mean = |f: &dyn Fn(&Profile) -> Option<f64>| {
+        let mean_of = |f: &dyn Fn(&Profile) -> Option<f64>| {
             let v: Vec<f64> = profiles.iter().filter_map(f).collect();
-            if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
         };
+        let mean = |f: &dyn Fn(&Profile) -> Option<f64>| mean_of(f).unwrap_or(0.0);
         let mut histograms = Histograms::default();
         profiles.iter().for_each(|p| histograms.add(&p.histograms));
         Self {
             solos: profiles.len(),
             notes: profiles.iter().map(|p| p.notes).sum(),
             bars: profiles.iter().map(|p| p.bars).sum(),
-            h1: mean(&|p| p.h1),
-            h4: mean(&|p| p.h4),
-            groove: mean(&|p| p.groove),
+            h1: mean_of(&|p| p.h1),
+            h4: mean_of(&|p| p.h4),
+            groove: mean_of(&|p| p.groove),
             notes_per_bar: mean(&|p| (p.bars > 0).then_some(p.notes_per_bar)),
             chord_tones: mean(&|p| (p.notes > 0).then_some(p.chord_tones)),
             guide_tones: mean(&|p| (p.notes > 0).then_some(p.guide_tones)),

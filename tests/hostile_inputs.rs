@@ -164,6 +164,43 @@ fn weights_mutants_are_read_or_refused() {
 }
 
 #[test]
+fn wjd_mutants_are_read_or_refused() {
+    let mut rng = StdRng::seed_from_u64(13);
+    let melody = std::fs::read(common::project("data/wjd/melody/BixBeiderbecke_Margie_FINAL.csv")).unwrap();
+    let beats = std::fs::read(common::project("data/wjd/beats/BixBeiderbecke_Margie_FINAL_beattrack.csv")).unwrap();
+    let (mut read, mut worst) = (0usize, Duration::ZERO);
+    for case in 0..cases() {
+        let ok = if case % 3 == 2 {
+            // A damaged beat track beside a good melody, and alone as changes.
+            let bytes = mutate(&beats, &mut rng);
+            timed("chord_bars", &mut worst, || chord_bars(&bytes, None, Beats::from_integer(4)).is_ok());
+            let r = timed("wjd beats", &mut worst, || {
+                Corpus::from_wjd(&melody, Some(&bytes), None, &CorpusOptions::default())
+            });
+            r.map_err(|e| assert_plain(&e.to_string())).is_ok()
+        } else {
+            let bytes = mutate(&melody, &mut rng);
+            let r = timed("wjd melody", &mut worst, || {
+                Corpus::from_wjd(&bytes, Some(&beats), None, &CorpusOptions::default())
+            });
+            timed("corpus", &mut worst, || Corpus::from_bytes(&bytes, &CorpusOptions::default()).is_ok());
+            r.map_err(|e| assert_plain(&e.to_string())).is_ok()
+        };
+        read += usize::from(ok);
+    }
+    let symbols = "C-7 Bbj7911# F79b13b Ab-6/Eb D7alt Gsus7913 E+79# Bm7b5 C#o7 NC".as_bytes();
+    for _ in 0..cases() {
+        let text = String::from_utf8_lossy(&mutate(symbols, &mut rng)).into_owned();
+        for s in improv::wjd::symbol::lead_sheet_symbols(&text) {
+            let _ = timed("symbol", &mut worst, || improv::wjd::symbol::parse(s));
+        }
+    }
+    eprintln!("WJD: {} mutants, {read} read, worst {worst:?}, peak {:.0} MB", cases(), peak_mb());
+    assert!(read > 0 && read < cases());
+    assert!(peak_mb() < 200.0, "peak {:.0} MB", peak_mb());
+}
+
+#[test]
 fn chord_symbol_mutants_are_read_or_refused() {
     let mut rng = StdRng::seed_from_u64(12);
     let base = "Dm7 G7 | Cmaj7 | A7b9 | % | F#m7b5 B7(#9,b13) | Ebmaj7/G | C6/9 | Bbø7 | E°7 | G7alt".as_bytes();

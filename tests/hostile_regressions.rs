@@ -61,6 +61,17 @@ fn entry_points(kind: Kind) -> Vec<(&'static str, &'static str, Vec<&'static str
                 vec!["-o", "solo.mid"],
             ),
         ],
+        Kind::Wjd => vec![
+            ("corpus", improv, vec!["corpus"], vec![]),
+            ("train", train, vec![], vec!["--epochs", "1", "--windows", "8", "--out", "w.bin"]),
+            (
+                "generate --chords-from",
+                improv,
+                vec!["generate", "--bars", "4", "--chords-from"],
+                vec!["-o", "solo.mid"],
+            ),
+            ("evaluate", improv, vec!["evaluate"], vec![]),
+        ],
         Kind::Weights => vec![
             ("generate --weights", improv, vec!["generate", "--bars", "4", "-o", "solo.mid", "--weights"], vec![]),
             ("model --weights", improv, vec!["model", "--weights"], vec![]),
@@ -106,6 +117,21 @@ fn check(file: &Hostile, path: &Path) -> Vec<String> {
         ));
     }
     table
+}
+
+/// A WJD table with a 1 GB line (a sparse file: it costs no disk) is refused at
+/// the size limit by every reader, without reading it whole.
+#[test]
+fn a_wjd_table_with_a_gigabyte_line_is_refused_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gigabyte-line.csv");
+    let file = std::fs::File::create(&path).unwrap();
+    use std::io::Write;
+    (&file).write_all(common::hostile::WJD_HEADER.trim_end().as_bytes()).unwrap();
+    file.set_len(1 << 30).unwrap();
+    let file = Hostile { name: "gigabyte-line.csv", kind: Kind::Wjd, bytes: Vec::new(), refused: Some("larger than") };
+    let lines = check(&file, &path);
+    assert!(lines.iter().all(|l| l.contains("larger than")), "{}", lines.join("\n"));
 }
 
 #[test]

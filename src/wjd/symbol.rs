@@ -117,8 +117,9 @@ pub fn lead_sheet_symbols(changes: &str) -> Vec<&str> {
         let bytes = word.as_bytes();
         let mut start = 0;
         for i in 1..bytes.len() {
-            let new_root = matches!(bytes[i], b'A'..=b'G') || word[i..].starts_with("NC");
-            if new_root && bytes[i - 1] != b'/' && !word[..i].ends_with('N') {
+            // Byte tests only: a split point is an ASCII letter, so always a char boundary.
+            let new_root = matches!(bytes[i], b'A'..=b'G') || bytes[i..].starts_with(b"NC");
+            if new_root && bytes[i - 1] != b'/' && bytes[i - 1] != b'N' {
                 out.push(&word[start..i]);
                 start = i;
             }

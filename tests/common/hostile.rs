@@ -13,6 +13,8 @@ pub enum Kind {
     Sheet,
     /// An Improv weights file.
     Weights,
+    /// A Weimar Jazz Database melody table (CSV).
+    Wjd,
 }
 
 /// One hostile file: its name, what it pretends to be, its bytes, and what Improv
@@ -221,5 +223,47 @@ pub fn files() -> Vec<Hostile> {
     named.sources[0].name = "solo\n\x1b[2Jcleared.mid".into();
     add("source-name-with-escapes.bin", Kind::Weights, named.to_bytes(), None);
     add("truncated.bin", Kind::Weights, improv::DEFAULT_WEIGHTS[..1000].to_vec(), Some("truncated weights file"));
+
+    // WJD melody tables.
+    let wjd = |rows: &[&str]| {
+        let mut text = WJD_HEADER.to_string();
+        rows.iter().for_each(|r| text.push_str(&format!("{r}\n")));
+        text.into_bytes()
+    };
+    let good = "10.3,0.2,4,2,0,1,1,0.4,4/4,65,0.1,60,1,1,1,C-7,A1,x";
+    add("wjd-wrong-column-count.csv", Kind::Wjd, wjd(&[good, "10.5,0.2,4"]), Some("not a readable CSV table"));
+    add(
+        "wjd-bar-of-a-billion.csv",
+        Kind::Wjd,
+        wjd(&[good, "10.5,0.2,4,2,1000000000,1,2,0.4,4/4,67,0.1,60,1,0,1,C-7,A1,x"]),
+        Some("bar 1000000000 is not a whole number"),
+    );
+    add(
+        "wjd-nan-onset.csv",
+        Kind::Wjd,
+        wjd(&["NaN,0.2,4,2,0,1,1,0.4,4/4,65,0.1,60,1,1,1,C-7,A1,x"]),
+        Some("is not a finite number"),
+    );
+    add("wjd-header-only.csv", Kind::Wjd, wjd(&[]), Some("a header and no rows"));
+    add(
+        "wjd-missing-columns.csv",
+        Kind::Wjd,
+        b"onset,bar,beat,pitch\n1.0,0,1,60\n".to_vec(),
+        Some("no \"duration\" column"),
+    );
+    let mut garbage = WJD_HEADER.as_bytes().to_vec();
+    garbage.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    add("wjd-header-then-binary.csv", Kind::Wjd, garbage, Some("line"));
+    let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8 | 0x80).collect();
+    add("binary-garbage.csv", Kind::Wjd, noise, Some("MIDI"));
+    let escape = "10.3,0.2,4,2,0,1,1,0.4,4/4,65,0.1,60,1,1,1,\u{1b}[2JC-7,A1,x";
+    let rows: Vec<String> =
+        (0..8).map(|i| format!("{},0.2,4,2,{},1,1,0.4,4/4,65,0.1,60,1,1,1,C-7,A1,x", i, i)).collect();
+    let mut with_escape: Vec<&str> = rows.iter().map(String::as_str).collect();
+    with_escape.insert(1, escape);
+    add("wjd-escape-codes-in-a-chord.csv", Kind::Wjd, wjd(&with_escape), None);
     list
 }
+
+/// The header of a WJD melody table (MeloSpyGUI's export).
+pub const WJD_HEADER: &str = "onset,duration,period,division,bar,beat,tatum,beat_duration,signature,pitch,loud_max,loud_median,phrase_id,phrase_begin,chorus_id,chord,form,idea\n";

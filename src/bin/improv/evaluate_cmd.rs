@@ -176,9 +176,10 @@ fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usi
     );
     println!("  {:<44} {:>10} {:>10}", "", "solos", "corpus");
     let row = |label: &str, a: String, b: String| println!("  {label:<44} {a:>10} {b:>10}");
-    row("pitch-class entropy, 1 bar (H1, bits)", format!("{:.2}", solos.h1), format!("{:.2}", corpus.h1));
-    row("pitch-class entropy, 4 bars (H4, bits)", format!("{:.2}", solos.h4), format!("{:.2}", corpus.h4));
-    row("groove similarity", format!("{:.3}", solos.groove), format!("{:.3}", corpus.groove));
+    let fixed = |x: Option<f64>, digits: usize| x.map_or("–".to_string(), |x| format!("{x:.digits$}"));
+    row("pitch-class entropy, 1 bar (H1, bits)", fixed(solos.h1, 2), fixed(corpus.h1, 2));
+    row("pitch-class entropy, 4 bars (H4, bits)", fixed(solos.h4, 2), fixed(corpus.h4, 2));
+    row("groove similarity", fixed(solos.groove, 3), fixed(corpus.groove, 3));
     row("notes per bar", format!("{:.1}", solos.notes_per_bar), format!("{:.1}", corpus.notes_per_bar));
     row("chord tones", pct(solos.chord_tones), pct(corpus.chord_tones));
     row("3rd or 7th of the chord", pct(solos.guide_tones), pct(corpus.guide_tones));

@@ -238,8 +238,18 @@ pub fn run(args: &Args) -> Result<(), String> {
             (None, Some(path)) => {
                 let bytes = improv::cli::input::read_bounded(path, improv::cli::input::MAX_MUSIC_BYTES)
                     .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-                let (changes, part) = changes_from_midi(&bytes, args.chord_track.as_deref())
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                // A WJD solo's changes are its beat track's, when there is one beside it.
+                let beat_track = (improv::corpus::Format::of(&bytes) == improv::corpus::Format::WjdCsv
+                    && !improv::wjd::is_beat_track(&bytes))
+                .then(|| improv::wjd::find_beat_track(path))
+                .flatten();
+                let chord_bytes = match &beat_track {
+                    Some(p) => improv::cli::input::read_bounded(p, improv::cli::input::MAX_MUSIC_BYTES)
+                        .map_err(|e| format!("{}: cannot read: {e}", p.display()))?,
+                    None => bytes.clone(),
+                };
+                let (changes, part) = changes_from_midi(&chord_bytes, args.chord_track.as_deref())
+                    .map_err(|e| format!("{}: {e}", beat_track.as_deref().unwrap_or(path).display()))?;
                 let label = format!("{} bars from {} of {}", changes.len(), part, path.display());
                 changes_file = Some(bytes);
                 (changes, label)
