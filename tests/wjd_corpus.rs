@@ -127,7 +127,14 @@ fn the_two_halves_of_the_corpus_look_alike() {
     let o = Overlaps::between(&a, &b);
     println!(
         "halves of {} and {} solos: overlap intervals {:.3}, gaps {:.3}, lengths {:.3}, positions {:.3}; H1 {:.2} / {:.2}",
-        a.solos, b.solos, o.intervals, o.gaps, o.lengths, o.positions, a.h1, b.h1
+        a.solos,
+        b.solos,
+        o.intervals,
+        o.gaps,
+        o.lengths,
+        o.positions,
+        a.h1.unwrap_or(0.0),
+        b.h1.unwrap_or(0.0)
     );
     // With every fourth solo (CI) each half holds about 53; with all, about 212.
     let floor = if full() { 0.95 } else { 0.90 };

@@ -138,7 +138,7 @@ impl Solo {
         let pickup_bars = (-first_bar).max(0);
         let at = |bar: i64, beat: i64| Beats::from_integer((bar + pickup_bars) * period + beat - 1);
         let mut notes: Vec<PlayedNote> = rows.iter().map(|r| played(r, at(r.bar, r.beat))).collect();
-        notes.sort_by(|a, b| a.position.cmp(&b.position));
+        notes.sort_by_key(|a| a.position);
         let mut counts = Counts { notes: notes.len(), ..Counts::default() };
         let (chords, no_chord, chord_source) = match &beat_rows {
             Some(b) => {
