@@ -52,7 +52,7 @@ fn a_corpus_trains_to_the_same_bytes_on_one_and_two_threads() {
     let table = &runs[0].1;
     eprintln!("{table}");
     let line_with = |file: &str, said: &str| table.lines().any(|l| l.contains(file) && l.contains(said));
-    assert!(line_with("README.txt", "skipped: not a MIDI or MusicXML file"), "{table}");
+    assert!(line_with("README.txt", "skipped: not a MIDI, MusicXML or WJD file"), "{table}");
     assert!(line_with("no_chord_symbols.musicxml", "skipped: no chord symbols"), "{table}");
     assert!(line_with("pickup_grace_repeat.musicxml", "skipped: 4 tokens; a training window needs 7"), "{table}");
     assert!(line_with("slash_and_altered.mxl", "P1 \"Lead & Changes\" / P1 \"Lead & Changes\""), "{table}");
@@ -140,7 +140,7 @@ fn bad_corpus_inputs_have_a_documented_outcome() {
     }
     let run = train_bin(&[path(&junk), "--out", o]);
     assert_fails(&run, "none of the 3 files found is usable");
-    assert_eq!(stdout(&run).matches("skipped: not a MIDI or MusicXML file").count(), 3, "{}", stdout(&run));
+    assert_eq!(stdout(&run).matches("skipped: not a MIDI, MusicXML or WJD file").count(), 3, "{}", stdout(&run));
     // One corrupt file among good ones: skipped with its reason, the rest train.
     let mixed = dir.path().join("mixed");
     std::fs::create_dir(&mixed).unwrap();
