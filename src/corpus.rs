@@ -398,6 +398,9 @@ impl Corpus {
     fn from_solo(mut solo: crate::wjd::Solo, melody: &[u8], options: &CorpusOptions) -> Result<Self, CorpusError> {
         use crate::wjd::ChordSource;
         let sha256 = hex(&Sha256::digest(melody));
+        if let Some(change) = solo.metre_change.take() {
+            return Err(change.into());
+        }
         if solo.beats_per_bar != 4 {
             return Err(CorpusError::Meter(solo.signature.clone()));
         }

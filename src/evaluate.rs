@@ -442,10 +442,59 @@ pub fn subject_from_path(
                 return Err(crate::wjd::WjdError::BeatTrackGiven.into());
             }
             let mut solo = crate::corpus::wjd_solo(path, &bytes)?;
+            if let Some(change) = solo.metre_change.take() {
+                return Err(change.into());
+            }
             if solo.beats_per_bar != 4 {
                 return Err(crate::corpus::CorpusError::Meter(solo.signature.clone()));
             }
             subject_of_solo(&mut solo)
+        }
+    }
+}
+
+/// A solo's notes as played, for the measures of feel: a MIDI file's melody part
+/// (chosen as `improv corpus` chooses it; a file of one part is that part) with
+/// its ticks, velocities and first tempo; a lead sheet's melody as written (no
+/// levels); a WJD solo's onsets in seconds against its beat track, and loudness.
+pub fn feel_from_path(
+    path: &std::path::Path,
+    options: &crate::corpus::CorpusOptions,
+) -> Result<Vec<crate::feel::PlayedNote>, crate::corpus::CorpusError> {
+    use crate::corpus::{Corpus, CorpusError, Format};
+    if path.is_dir() {
+        return Err(crate::midi::MidiError::NotAFile.into());
+    }
+    let bytes = crate::corpus::read_music(path)?;
+    match Format::of(&bytes) {
+        Format::Midi => {
+            let file = crate::midi::MidiFile::parse(&bytes)?;
+            let part = match Corpus::from_bytes(&bytes, options) {
+                Ok(c) => c.melody.part,
+                Err(CorpusError::OnlyOnePart(_)) => 0,
+                Err(e) => return Err(e),
+            };
+            let tpq = file.ticks_per_quarter as f64;
+            let mut raw = file.parts[part].notes.clone();
+            raw.sort_by_key(|n| (n.on, n.key));
+            let notes: Vec<(f64, f64, u8, Option<f64>)> = raw
+                .iter()
+                .map(|n| (n.on as f64 / tpq, (n.off - n.on) as f64 / tpq, n.key, Some(n.velocity as f64)))
+                .collect();
+            Ok(crate::feel::from_beats(&notes, file.initial_bpm()))
+        }
+        Format::MusicXml => {
+            let c = Corpus::from_bytes(&bytes, options)?;
+            let s = subject_of_measures(&c.measures);
+            let notes: Vec<(f64, f64, u8, Option<f64>)> =
+                s.notes.iter().map(|n| (n.start, n.length, n.key, None)).collect();
+            Ok(crate::feel::from_beats(&notes, c.bpm))
+        }
+        Format::WjdCsv => {
+            if crate::wjd::is_beat_track(&bytes) {
+                return Err(crate::wjd::WjdError::BeatTrackGiven.into());
+            }
+            Ok(crate::feel::from_wjd(&crate::corpus::wjd_solo(path, &bytes)?))
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod corpus;
 pub mod dataset;
 pub mod evaluate;
+pub mod feel;
 pub mod generate;
 pub mod grammar;
 pub mod improvise;

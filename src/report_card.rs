@@ -170,7 +170,40 @@ pub fn profile(notes: &[MelodyNote], chords: &ChordTimeline, first_bar: i64, bar
     p
 }
 
-/// Many solos together: their pooled distributions and the mean of each figure.
+/// Distributions as shares: the mean over solos of each solo's own shares, so
+/// every solo counts once (a long fast solo does not outweigh ten ballads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Distributions {
+    /// Intervals, bins as in [`Histograms`].
+    pub intervals: Vec<f64>,
+    /// Gaps between onsets.
+    pub gaps: Vec<f64>,
+    /// Note lengths.
+    pub lengths: Vec<f64>,
+    /// Positions in the beat.
+    pub positions: Vec<f64>,
+}
+
+/// The mean of each solo's normalised histogram (solos with nothing in it left out).
+fn mean_shares<'a>(counts: impl Iterator<Item = &'a Vec<u64>>, bins: usize) -> Vec<f64> {
+    let mut sum = vec![0.0; bins];
+    let mut solos = 0;
+    for c in counts {
+        let total: u64 = c.iter().sum();
+        if total == 0 {
+            continue;
+        }
+        solos += 1;
+        sum.iter_mut().zip(c).for_each(|(s, &x)| *s += x as f64 / total as f64);
+    }
+    if solos > 0 {
+        sum.iter_mut().for_each(|s| *s /= solos as f64);
+    }
+    sum
+}
+
+/// Many solos together: the mean of each figure and of each distribution over
+/// the solos, and the pooled counts behind them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Card {
     /// Solos on the card.
@@ -191,6 +224,8 @@ pub struct Card {
     pub chord_tones: f64,
     /// Mean 3rd/7th share.
     pub guide_tones: f64,
+    /// Each distribution as the mean of the solos' shares.
+    pub distributions: Distributions,
     /// Pooled counts.
     pub histograms: Histograms,
 }
@@ -205,6 +240,15 @@ impl Card {
         let mean = |f: &dyn Fn(&Profile) -> Option<f64>| mean_of(f).unwrap_or(0.0);
         let mut histograms = Histograms::default();
         profiles.iter().for_each(|p| histograms.add(&p.histograms));
+        let h = |f: fn(&Histograms) -> &Vec<u64>| {
+            mean_shares(profiles.iter().map(|p| f(&p.histograms)), f(&histograms).len())
+        };
+        let distributions = Distributions {
+            intervals: h(|x| &x.intervals),
+            gaps: h(|x| &x.gaps),
+            lengths: h(|x| &x.lengths),
+            positions: h(|x| &x.positions),
+        };
         Self {
             solos: profiles.len(),
             notes: profiles.iter().map(|p| p.notes).sum(),
@@ -215,6 +259,7 @@ impl Card {
             notes_per_bar: mean(&|p| (p.bars > 0).then_some(p.notes_per_bar)),
             chord_tones: mean(&|p| (p.notes > 0).then_some(p.chord_tones)),
             guide_tones: mean(&|p| (p.notes > 0).then_some(p.guide_tones)),
+            distributions,
             histograms,
         }
     }
@@ -222,12 +267,18 @@ impl Card {
 
 /// The sum over bins of the smaller of two normalised histograms: 1 for the same
 /// distribution, 0 for none in common (either one empty: 0).
-pub fn overlap(a: &[u64], b: &[u64]) -> f64 {
-    let (ta, tb) = (a.iter().sum::<u64>() as f64, b.iter().sum::<u64>() as f64);
+pub fn overlap(a: &[f64], b: &[f64]) -> f64 {
+    let (ta, tb) = (a.iter().sum::<f64>(), b.iter().sum::<f64>());
     if ta == 0.0 || tb == 0.0 {
         return 0.0;
     }
-    a.iter().zip(b).map(|(&x, &y)| (x as f64 / ta).min(y as f64 / tb)).sum()
+    a.iter().zip(b).map(|(&x, &y)| (x / ta).min(y / tb)).sum()
+}
+
+/// [`overlap`] of two histograms of counts.
+pub fn overlap_counts(a: &[u64], b: &[u64]) -> f64 {
+    let f = |v: &[u64]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    overlap(&f(a), &f(b))
 }
 
 /// The overlap of each distribution of two cards.
@@ -246,7 +297,7 @@ pub struct Overlaps {
 impl Overlaps {
     /// How far two cards' distributions agree.
     pub fn between(a: &Card, b: &Card) -> Self {
-        let (x, y) = (&a.histograms, &b.histograms);
+        let (x, y) = (&a.distributions, &b.distributions);
         Self {
             intervals: overlap(&x.intervals, &y.intervals),
             gaps: overlap(&x.gaps, &y.gaps),
@@ -261,10 +312,10 @@ impl Overlaps {
     }
 }
 
-/// A share of a histogram's total in one bin.
-pub fn share_of(counts: &[u64], bin: usize) -> f64 {
-    let total: u64 = counts.iter().sum();
-    if total == 0 { 0.0 } else { counts.get(bin).copied().unwrap_or(0) as f64 / total as f64 }
+/// A share of a distribution's total in one bin.
+pub fn share_of(shares: &[f64], bin: usize) -> f64 {
+    let total: f64 = shares.iter().sum();
+    if total == 0.0 { 0.0 } else { shares.get(bin).copied().unwrap_or(0.0) / total }
 }
 
 /// Readable names of the gap and length bins that musicians name.
@@ -331,10 +382,21 @@ mod tests {
     }
 
     #[test]
+    fn every_solo_counts_once_in_a_cards_distributions() {
+        // A long solo of sixteenths and a short one of quarters: half and half.
+        let busy: Vec<MelodyNote> = (0..64).map(|i| note(i as f64 * 0.25, 0.25, 60)).collect();
+        let calm: Vec<MelodyNote> = (0..4).map(|i| note(i as f64, 1.0, 60)).collect();
+        let chords = ChordTimeline::default();
+        let card = Card::of(&[profile(&busy, &chords, 0, 4), profile(&calm, &chords, 0, 1)]);
+        assert!((card.distributions.gaps[2] - 0.5).abs() < 1e-12 && (card.distributions.gaps[11] - 0.5).abs() < 1e-12);
+        assert_eq!((card.histograms.gaps[2], card.histograms.gaps[11]), (63, 3));
+    }
+
+    #[test]
     fn overlap_is_one_for_the_same_shape_and_zero_for_disjoint() {
-        assert!((overlap(&[1, 2, 3], &[2, 4, 6]) - 1.0).abs() < 1e-12);
-        assert_eq!(overlap(&[1, 0], &[0, 1]), 0.0);
-        assert!((overlap(&[1, 1], &[1, 0]) - 0.5).abs() < 1e-12);
-        assert_eq!(overlap(&[0, 0], &[1, 0]), 0.0);
+        assert!((overlap_counts(&[1, 2, 3], &[2, 4, 6]) - 1.0).abs() < 1e-12);
+        assert_eq!(overlap_counts(&[1, 0], &[0, 1]), 0.0);
+        assert!((overlap(&[1.0, 1.0], &[1.0, 0.0]) - 0.5).abs() < 1e-12);
+        assert_eq!(overlap_counts(&[0, 0], &[1, 0]), 0.0);
     }
 }

@@ -117,13 +117,14 @@ fn every_chord_symbol_in_meta_csv_and_the_beat_tracks_parses() {
 
 #[test]
 fn the_two_halves_of_the_corpus_look_alike() {
-    let mut halves = [Vec::new(), Vec::new()];
-    for (i, path) in melodies().iter().enumerate() {
-        if let Ok(s) = improv::evaluate::subject_from_path(path, &CorpusOptions::default(), None, false) {
-            halves[i % 2].push(profile(&s.notes, &s.chords, s.first_bar, s.bars));
-        }
-    }
-    let (a, b) = (Card::of(&halves[0]), Card::of(&halves[1]));
+    // Odd and even among the solos read (every fourth of them in CI).
+    let profiles: Vec<_> = melodies()
+        .iter()
+        .filter_map(|path| improv::evaluate::subject_from_path(path, &CorpusOptions::default(), None, false).ok())
+        .map(|s| profile(&s.notes, &s.chords, s.first_bar, s.bars))
+        .collect();
+    let half = |parity: usize| -> Vec<_> { profiles.iter().skip(parity).step_by(2).cloned().collect() };
+    let (a, b) = (Card::of(&half(0)), Card::of(&half(1)));
     let o = Overlaps::between(&a, &b);
     println!(
         "halves of {} and {} solos: overlap intervals {:.3}, gaps {:.3}, lengths {:.3}, positions {:.3}; H1 {:.2} / {:.2}",
@@ -198,4 +199,50 @@ fn generate_plays_over_a_wjd_beat_track() {
         ["Bmaj7", "D7", "Gmaj7", "Bb7", "Ebmaj7", "Am7", "D7", "Gmaj7", "Bb7", "Ebmaj7", "F#7", "Bmaj7", "Fm7", "Bb7"];
     let got: Vec<&str> = roots.iter().map(String::as_str).collect();
     assert_eq!(got, want, "{roots:?}");
+}
+
+/// The feel issue's table: per style, the median (and quartiles) over solos
+/// with at least 20 eighth pairs of each solo's median swing ratio, every
+/// metre, from the onsets in seconds: (style, solos, median, q1, q3).
+const SWING_BY_STYLE: [(&str, usize, f64, f64, f64); 8] = [
+    ("all", 313, 1.24, 1.13, 1.39),
+    ("SWING", 43, 1.40, 1.27, 1.52),
+    ("BEBOP", 41, 1.28, 1.15, 1.41),
+    ("COOL", 43, 1.28, 1.14, 1.38),
+    ("HARDBOP", 54, 1.16, 1.08, 1.27),
+    ("POSTBOP", 97, 1.16, 1.09, 1.34),
+    ("TRADITIONAL", 20, 1.40, 1.27, 1.53),
+    ("FUSION", 10, 1.10, 0.98, 1.17),
+];
+
+#[test]
+fn swing_by_style_is_the_masters() {
+    let meta = improv::wjd::read_meta(&std::fs::read(common::project("data/wjd/meta.csv")).unwrap()).unwrap();
+    let style: BTreeMap<String, String> = meta.into_iter().map(|m| (m.file, m.style)).collect();
+    let mut by_style: BTreeMap<String, Vec<improv::feel::Feel>> = BTreeMap::new();
+    for path in melodies() {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let beats = std::fs::read(common::project(&format!("data/wjd/beats/{name}_beattrack.csv"))).unwrap();
+        let solo = improv::wjd::Solo::read(&std::fs::read(&path).unwrap(), Some(&beats), None).unwrap();
+        let feel = improv::feel::measure(&improv::feel::from_wjd(&solo));
+        by_style.entry("all".into()).or_default().push(feel.clone());
+        by_style.entry(style[&name].clone()).or_default().push(feel);
+    }
+    for (name, solos, median, q1, q3) in SWING_BY_STYLE {
+        let card = improv::feel::FeelCard::of(&by_style[name]);
+        println!(
+            "{name:<12} {:>3} solos {:.2} ({:.2}–{:.2})   table: {solos} solos {median:.2} ({q1:.2}–{q3:.2})",
+            card.swing_solos,
+            card.swing.unwrap_or(0.0),
+            card.swing_q1.unwrap_or(0.0),
+            card.swing_q3.unwrap_or(0.0)
+        );
+        if full() {
+            assert_eq!(card.swing_solos, solos, "{name}");
+            assert!((card.swing.unwrap() - median).abs() <= 0.02, "{name}: {:?}", card.swing);
+        } else if name == "all" {
+            let m = card.swing.unwrap();
+            assert!((q1..=q3).contains(&m), "{m}");
+        }
+    }
 }

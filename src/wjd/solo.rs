@@ -39,6 +39,12 @@ pub struct PlayedNote {
     pub loudness: Option<f64>,
     /// Phrase number.
     pub phrase: Option<i64>,
+    /// Its tatum in the beat, 1-based.
+    pub tatum: i64,
+    /// Tatums in its beat.
+    pub division: i64,
+    /// When its beat starts, seconds, from the beat track (none without one).
+    pub beat_onset: Option<f64>,
 }
 
 /// Where the changes came from.
@@ -79,6 +85,9 @@ pub struct Solo {
     pub signature: String,
     /// Bars of pickup before the solo's bar 0 (the first bar read is then bar 0).
     pub pickup_bars: i64,
+    /// Where the metre changes, if it does (the bars are read at their own
+    /// lengths; Improv learns and plays in one metre, so the corpus refuses it).
+    pub metre_change: Option<WjdError>,
     /// The notes in time order.
     pub notes: Vec<PlayedNote>,
     /// The changes: a chord from each run of one symbol.
@@ -124,20 +133,50 @@ impl Solo {
         let rows = super::table::read_melody(melody)?;
         let beat_rows =
             beats.map(super::table::read_beats).transpose().map_err(|e| WjdError::InBeatTrack(Box::new(e)))?;
-        let (period, signature) = one_metre(rows.iter().map(|r| (r.line, r.period, r.signature.as_str())))?;
+        // One metre, or else where it changes (the solo is still read, at each
+        // bar's own length, for the measures of feel; the corpus refuses it).
+        let mut metre_change = one_metre(rows.iter().map(|r| (r.line, r.period, r.signature.as_str()))).err();
+        let (period, signature) = (rows[0].period, rows[0].signature.clone());
+        let signature = if signature.is_empty() { format!("{period}/4") } else { signature };
         if let Some(b) = &beat_rows {
-            let (bp, _) = one_metre(b.iter().map(|r| (r.line, r.period, r.signature.as_str())))?;
-            if bp != period {
-                return Err(WjdError::Bad {
+            if metre_change.is_none() {
+                metre_change = one_metre(b.iter().map(|r| (r.line, r.period, r.signature.as_str()))).err();
+            }
+            if metre_change.is_none() && b[0].period != period {
+                metre_change = Some(WjdError::Bad {
                     line: b[0].line,
-                    what: format!("the beat track has {bp} beats a bar, the melody {period}"),
+                    what: format!("the beat track has {} beats a bar, the melody {period}", b[0].period),
                 });
             }
         }
         let first_bar = rows.iter().map(|r| r.bar).chain(beat_rows.iter().flatten().map(|b| b.bar)).min().unwrap_or(0);
+        let last_bar = rows.iter().map(|r| r.bar).chain(beat_rows.iter().flatten().map(|b| b.bar)).max().unwrap_or(0);
         let pickup_bars = (-first_bar).max(0);
-        let at = |bar: i64, beat: i64| Beats::from_integer((bar + pickup_bars) * period + beat - 1);
-        let mut notes: Vec<PlayedNote> = rows.iter().map(|r| played(r, at(r.bar, r.beat))).collect();
+        // Where each bar starts, in beats from the first bar read (a pickup is bar 0).
+        let mut period_of: BTreeMap<i64, i64> = BTreeMap::new();
+        for (bar, p) in
+            beat_rows.iter().flatten().map(|b| (b.bar, b.period)).chain(rows.iter().map(|r| (r.bar, r.period)))
+        {
+            period_of.entry(bar).or_insert(p);
+        }
+        let base = first_bar.min(0);
+        let mut starts: Vec<i64> = Vec::with_capacity((last_bar - base + 1) as usize);
+        let (mut at_bar, mut p) = (0, period);
+        for bar in base..=last_bar {
+            starts.push(at_bar);
+            p = period_of.get(&bar).copied().unwrap_or(p);
+            at_bar += p;
+        }
+        let at = |bar: i64, beat: i64| Beats::from_integer(starts[(bar - base) as usize] + beat - 1);
+        let beat_onsets: std::collections::HashMap<(i64, i64), f64> =
+            beat_rows.iter().flatten().map(|b| ((b.bar, b.beat), b.onset)).collect();
+        let mut notes: Vec<PlayedNote> = rows
+            .iter()
+            .map(|r| PlayedNote {
+                beat_onset: beat_onsets.get(&(r.bar, r.beat)).copied(),
+                ..played(r, at(r.bar, r.beat))
+            })
+            .collect();
         notes.sort_by_key(|a| a.position);
         let mut counts = Counts { notes: notes.len(), ..Counts::default() };
         let (chords, no_chord, chord_source) = match &beat_rows {
@@ -165,6 +204,7 @@ impl Solo {
             beats_per_bar: period,
             signature,
             pickup_bars,
+            metre_change,
             notes,
             chords,
             no_chord,
@@ -268,6 +308,9 @@ fn played(r: &NoteRow, beat_start: Beats) -> PlayedNote {
         beat_seconds: r.beat_duration,
         loudness: r.loud_median,
         phrase: r.phrase_id,
+        tatum: r.tatum,
+        division: r.division,
+        beat_onset: None,
     }
 }
 
@@ -374,7 +417,10 @@ mod tests {
         assert_eq!(solo.chord_source, ChordSource::NoteColumn);
         assert_eq!(solo.chords.len(), 2);
         let changed = format!("{melody}0,0.5,3,1,1,1,1,0.5,3/4,60,60,1,0,G7\n");
-        let e = Solo::read(changed.as_bytes(), None, None).unwrap_err().to_string();
+        // Read at each bar's own length (for feel), with the change on record.
+        let changed = Solo::read(changed.as_bytes(), None, None).unwrap();
+        let e = changed.metre_change.expect("the metre changes").to_string();
         assert!(e.contains("the metre changes (4/4 → 3/4)"), "{e}");
+        assert_eq!(changed.notes.last().unwrap().position, Beats::from_integer(4));
     }
 }

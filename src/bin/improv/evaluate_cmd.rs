@@ -3,7 +3,9 @@
 
 use crate::model_cmd::load_weights;
 use improv::corpus::CorpusOptions;
+use improv::evaluate::feel_from_path;
 use improv::evaluate::{Measures, Subject, measure, rows, subject_from_path};
+use improv::feel::{Feel, FeelCard};
 use improv::generate::{BEATS_PER_BAR, Changes, changes_from_midi, changes_from_symbols};
 use improv::report_card::{Card, NAMED_POSITIONS, NAMED_SPANS, Overlaps, Profile, profile, share_of};
 use improv::theory::symbol::parse_changes;
@@ -71,8 +73,9 @@ the line quantised to the nearest twelfth of a beat (so swing and timing do not 
   notes per bar, chord tones,        per solo, then averaged over solos; chord tones by pitch class
   3rd or 7th                         against the chord sounding at the onset
   distributions                      intervals (semitones), gaps between onsets and note lengths (in
-                                     twelfths of a beat), positions in the beat (twelfths), pooled over
-                                     notes; overlap = the sum over bins of the smaller share (1 = same)";
+                                     twelfths of a beat), positions in the beat (twelfths): each solo's
+                                     shares, averaged over solos (every solo counts once); overlap = the
+                                     sum over bins of the smaller share (1 = the same distribution)";
 
 fn changes(args: &Args) -> Result<Option<Changes>, String> {
     if let Some(text) = &args.chords {
@@ -98,6 +101,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let against = args.against.as_ref().map(|dir| corpus_card(dir)).transpose()?;
     let mut all: Vec<(String, Measures)> = Vec::new();
     let mut profiles: Vec<Profile> = Vec::new();
+    let mut feels: Vec<Feel> = Vec::new();
     for path in &args.files {
         if path.is_dir() {
             return Err(format!("{}: is a directory, not a solo (MIDI, MusicXML or WJD CSV)", path.display()));
@@ -107,29 +111,41 @@ pub fn run(args: &Args) -> Result<(), String> {
         let copy = (!training.is_empty()).then_some((s.tokens.as_slice(), training.as_slice()));
         all.push((path.display().to_string(), measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)));
         profiles.push(profile_of(&s));
+        let played = feel_from_path(path, &options).map_err(|e| format!("{}: {e}", path.display()))?;
+        feels.push(improv::feel::measure(&played));
     }
-    if let Some((dir, corpus, refused)) = against {
+    if let Some((dir, corpus, corpus_feel, refused)) = against {
         let solos = Card::of(&profiles);
         let overlaps = Overlaps::between(&solos, &corpus);
+        let solos_feel = FeelCard::of(&feels);
+        let articulation = improv::report_card::overlap_counts(&solos_feel.articulation, &corpus_feel.articulation);
         if args.json {
             let doc = serde_json::json!({
                 "solos": solos, "corpus": corpus, "corpus_folder": dir, "corpus_refused": refused,
-                "overlap": overlaps, "files": all.iter().map(|(f, m)| serde_json::json!({ "file": f, "measures": m })).collect::<Vec<_>>(),
+                "overlap": overlaps, "feel": { "solos": solos_feel, "corpus": corpus_feel, "articulation_overlap": articulation },
+                "files": all.iter().zip(&feels).map(|((f, m), feel)| serde_json::json!({ "file": f, "measures": m, "feel": feel })).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
         } else {
             print_card(&solos, &corpus, &overlaps, &dir, refused);
+            print_feel_card(&solos_feel, &corpus_feel, articulation);
         }
         return Ok(());
     }
     if args.json {
-        let doc: Vec<serde_json::Value> =
-            all.iter().map(|(f, m)| serde_json::json!({ "file": f, "measures": m })).collect();
+        let doc: Vec<serde_json::Value> = all
+            .iter()
+            .zip(&feels)
+            .map(|((f, m), feel)| serde_json::json!({ "file": f, "measures": m, "feel": feel }))
+            .collect();
         println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
     } else {
         for (file, m) in &all {
             println!("{file}");
             for (label, value) in rows(m) {
+                println!("  {label:<50} {value}");
+            }
+            for (label, value) in feel_rows(&feels[all.iter().position(|(f, _)| f == file).unwrap_or(0)]) {
                 println!("  {label:<50} {value}");
             }
         }
@@ -142,7 +158,7 @@ fn profile_of(s: &Subject) -> Profile {
 }
 
 /// The card of every solo in a corpus folder, with how many files were refused.
-fn corpus_card(dir: &std::path::Path) -> Result<(String, Card, usize), String> {
+fn corpus_card(dir: &std::path::Path) -> Result<(String, Card, FeelCard, usize), String> {
     if !dir.is_dir() {
         return Err(format!("{}: --against takes a folder of solos (MIDI, MusicXML or WJD CSV)", dir.display()));
     }
@@ -150,16 +166,20 @@ fn corpus_card(dir: &std::path::Path) -> Result<(String, Card, usize), String> {
     let options = CorpusOptions::default();
     // Files that are not music (a licence, a README) are passed over, not refused.
     let music: Vec<&PathBuf> = files.iter().filter(|(_, skipped)| skipped.is_none()).map(|(p, _)| p).collect();
-    let read: Vec<Option<Profile>> = music
+    let read: Vec<Option<(Profile, Feel)>> = music
         .par_iter()
-        .map(|path| subject_from_path(path, &options, None, false).ok().map(|s| profile_of(&s)))
+        .map(|path| {
+            let s = subject_from_path(path, &options, None, false).ok()?;
+            let played = feel_from_path(path, &options).ok()?;
+            Some((profile_of(&s), improv::feel::measure(&played)))
+        })
         .collect();
     let refused = read.iter().filter(|p| p.is_none()).count();
-    let profiles: Vec<Profile> = read.into_iter().flatten().collect();
+    let (profiles, feels): (Vec<Profile>, Vec<Feel>) = read.into_iter().flatten().unzip();
     if profiles.is_empty() {
         return Err(format!("{}: no solo in the folder could be read", dir.display()));
     }
-    Ok((dir.display().to_string(), Card::of(&profiles), refused))
+    Ok((dir.display().to_string(), Card::of(&profiles), FeelCard::of(&feels), refused))
 }
 
 fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usize) {
@@ -183,7 +203,7 @@ fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usi
     row("notes per bar", format!("{:.1}", solos.notes_per_bar), format!("{:.1}", corpus.notes_per_bar));
     row("chord tones", pct(solos.chord_tones), pct(corpus.chord_tones));
     row("3rd or 7th of the chord", pct(solos.guide_tones), pct(corpus.guide_tones));
-    let (a, b) = (&solos.histograms, &corpus.histograms);
+    let (a, b) = (&solos.distributions, &corpus.distributions);
     println!("\n  gaps between onsets (beats)                 overlap {:.2}", o.gaps);
     for (bin, name) in NAMED_SPANS {
         row(&format!("  {name}"), pct(share_of(&a.gaps, bin - 1)), pct(share_of(&b.gaps, bin - 1)));
@@ -198,10 +218,10 @@ fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usi
     }
     println!("\n  intervals (semitones)                       overlap {:.2}", o.intervals);
     let mid = improv::report_card::MAX_INTERVAL as usize;
-    let group = |h: &[u64], lo: i32, hi: i32| -> f64 {
-        let total: u64 = h.iter().sum();
-        let sum: u64 = (lo..=hi).map(|i| h[(i + mid as i32) as usize]).sum();
-        if total == 0 { 0.0 } else { sum as f64 / total as f64 }
+    let group = |h: &[f64], lo: i32, hi: i32| -> f64 {
+        let total: f64 = h.iter().sum();
+        let sum: f64 = (lo..=hi).map(|i| h[(i + mid as i32) as usize]).sum();
+        if total == 0.0 { 0.0 } else { sum / total }
     };
     for (label, lo, hi) in [
         ("repeated", 0, 0),
@@ -210,9 +230,68 @@ fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usi
         ("4ths to 6ths (5–9)", 5, 9),
         ("leaps of 10 or more", 10, 24),
     ] {
-        let both = |h: &[u64]| group(h, lo, hi) + if lo > 0 { group(h, -hi, -lo) } else { 0.0 };
+        let both = |h: &[f64]| group(h, lo, hi) + if lo > 0 { group(h, -hi, -lo) } else { 0.0 };
         row(&format!("  {label}"), pct(both(&a.intervals)), pct(both(&b.intervals)));
     }
-    let up = |h: &[u64]| group(h, 1, 24);
+    let up = |h: &[f64]| group(h, 1, 24);
     row("  upward", pct(up(&a.intervals)), pct(up(&b.intervals)));
+}
+
+fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or("–".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// The feel of one solo, as rows.
+fn feel_rows(f: &Feel) -> Vec<(&'static str, String)> {
+    let timing = |t: &improv::feel::Timing| {
+        if t.notes == 0 {
+            "–".to_string()
+        } else {
+            format!("{:+.0} ± {:.0} ms ({:+.3} ± {:.3} beat)", t.mean_ms, t.sd_ms, t.mean_beats, t.sd_beats)
+        }
+    };
+    vec![
+        (
+            "swing ratio of eighth pairs: median (quartiles), pairs",
+            format!("{} ({}–{}), {}", opt(f.swing, 2), opt(f.swing_q1, 2), opt(f.swing_q3, 2), f.swing_pairs),
+        ),
+        ("onsets against the grid: on the beat", timing(&f.downbeats)),
+        ("onsets against the grid: on the 'and'", timing(&f.ands)),
+        ("level (velocity or loudness): mean / sd", format!("{} / {}", opt(f.level_mean, 1), opt(f.level_sd, 1))),
+        (
+            "level's correlation with pitch / phrase position",
+            format!("{} / {}", opt(f.level_pitch, 2), opt(f.level_phrase, 2)),
+        ),
+        (
+            "articulation (length ÷ gap): beat / 'and' / other",
+            format!(
+                "{} / {} / {}",
+                opt(f.articulation_downbeats, 2),
+                opt(f.articulation_ands, 2),
+                opt(f.articulation_other, 2)
+            ),
+        ),
+    ]
+}
+
+fn print_feel_card(a: &FeelCard, b: &FeelCard, articulation: f64) {
+    println!("\n  feel (from the played timing; medians over solos)");
+    let row = |label: &str, x: String, y: String| println!("  {label:<44} {x:>10} {y:>10}");
+    row(
+        "  solos with 20+ eighth pairs",
+        format!("{} of {}", a.swing_solos, a.solos),
+        format!("{} of {}", b.swing_solos, b.solos),
+    );
+    row("  swing ratio (long : short)", opt(a.swing, 2), opt(b.swing, 2));
+    let range = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{lo:.2}–{hi:.2}"),
+        _ => "–".to_string(),
+    };
+    row("  its quartiles", range(a.swing_q1, a.swing_q3), range(b.swing_q1, b.swing_q3));
+    row("  on the beat, ms late", opt(a.downbeat_ms, 0), opt(b.downbeat_ms, 0));
+    row("  on the 'and', ms late", opt(a.and_ms, 0), opt(b.and_ms, 0));
+    row("  level ~ pitch (correlation)", opt(a.level_pitch, 2), opt(b.level_pitch, 2));
+    row("  level ~ phrase position", opt(a.level_phrase, 2), opt(b.level_phrase, 2));
+    row("  articulation on the beat", opt(a.articulation_downbeats, 2), opt(b.articulation_downbeats, 2));
+    println!("  articulation distributions overlap {articulation:.2}");
 }
