@@ -2,6 +2,7 @@
 
 mod corpus_cmd;
 mod evaluate_cmd;
+mod feel_cmd;
 mod generate_cmd;
 mod model_cmd;
 
@@ -26,6 +27,8 @@ enum Command {
     Evaluate(evaluate_cmd::Args),
     /// Show what a weights file holds (default: the embedded weights).
     Model(model_cmd::Args),
+    /// Learn feel (swing by tempo, lay-back, dynamics, articulation) per style from a folder of WJD solos.
+    Feel(feel_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,7 +38,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("improv: no command given: corpus, generate, evaluate or model (see --help)");
+            eprintln!("improv: no command given: corpus, generate, evaluate, model or feel (see --help)");
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Model(args) => model_cmd::run(&args),
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Evaluate(args) => evaluate_cmd::run(&args),
+        Command::Feel(args) => feel_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -98,6 +98,14 @@ pub struct Feel {
     pub level_pitch: Option<f64>,
     /// Pearson correlation of level with position in the phrase (0 first note, 1 last).
     pub level_phrase: Option<f64>,
+    /// Least-squares slope of the level, as z-scores within the solo, against
+    /// pitch in octaves from the solo's mean key (positive: louder up high).
+    pub level_pitch_slope: Option<f64>,
+    /// The same against position in the phrase, first note 0 to last 1
+    /// (negative: softer towards the end).
+    pub level_phrase_slope: Option<f64>,
+    /// Mean z-scored level on an "and" minus on the beat (positive: accented offbeats).
+    pub and_accent: Option<f64>,
     /// Median of length ÷ gap to the next onset, on the beat.
     pub articulation_downbeats: Option<f64>,
     /// The same on an "and".
@@ -213,6 +221,17 @@ pub fn correlation(pairs: &[(f64, f64)]) -> Option<f64> {
     Some(cov / (sx * sy))
 }
 
+/// Least-squares slope of y on x, if x varies.
+pub fn slope(pairs: &[(f64, f64)]) -> Option<f64> {
+    let (mx, sx) = mean_sd(&pairs.iter().map(|p| p.0).collect::<Vec<_>>())?;
+    let (my, _) = mean_sd(&pairs.iter().map(|p| p.1).collect::<Vec<_>>())?;
+    if sx == 0.0 {
+        return None;
+    }
+    let cov = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum::<f64>() / pairs.len() as f64;
+    Some(cov / (sx * sx))
+}
+
 fn timing(notes: &[&PlayedNote]) -> Timing {
     let ms: Vec<f64> = notes.iter().map(|n| (n.onset - n.grid_time) * 1e3).collect();
     let beats: Vec<f64> = notes.iter().map(|n| (n.onset - n.grid_time) / n.beat_seconds).collect();
@@ -255,6 +274,18 @@ pub fn measure(notes: &[PlayedNote]) -> Feel {
         (f.level_mean, f.level_sd) = (Some(m), Some(sd));
     }
     f.level_pitch = correlation(&levels.iter().map(|(l, n)| (*l, n.key as f64)).collect::<Vec<_>>());
+    if let (Some(m), Some(sd)) = (f.level_mean, f.level_sd.filter(|&sd| sd > 0.0)) {
+        let z = |l: f64| (l - m) / sd;
+        let keys: Vec<f64> = levels.iter().map(|(_, n)| n.key as f64).collect();
+        let mean_key = keys.iter().sum::<f64>() / keys.len() as f64;
+        f.level_pitch_slope =
+            slope(&levels.iter().map(|(l, n)| ((n.key as f64 - mean_key) / 12.0, z(*l))).collect::<Vec<_>>());
+        let on = |p: Place| {
+            let v: Vec<f64> = levels.iter().filter(|(_, n)| n.place == p).map(|(l, _)| z(*l)).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        f.and_accent = on(Place::And).zip(on(Place::Downbeat)).map(|(a, d)| a - d);
+    }
     let mut in_phrase: Vec<(f64, f64)> = Vec::new();
     let mut start = 0;
     for i in 1..=notes.len() {
@@ -269,6 +300,9 @@ pub fn measure(notes: &[PlayedNote]) -> Feel {
         }
     }
     f.level_phrase = correlation(&in_phrase);
+    if let (Some(m), Some(sd)) = (f.level_mean, f.level_sd.filter(|&sd| sd > 0.0)) {
+        f.level_phrase_slope = slope(&in_phrase.iter().map(|&(l, p)| (p, (l - m) / sd)).collect::<Vec<_>>());
+    }
     // Articulation.
     let mut by_place: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for w in notes.windows(2) {
