@@ -492,7 +492,7 @@ fn wjd_remarks(solo: &crate::wjd::Solo, options: &CorpusOptions) -> Vec<String> 
     }
     if solo.pickup_bars > 0 {
         out.push(format!(
-            "a pickup of {} bar{} (bar 0 and before)",
+            "a pickup of {} bar{} before bar 1",
             solo.pickup_bars,
             if solo.pickup_bars == 1 { "" } else { "s" }
         ));

@@ -180,6 +180,9 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
                     }
                 }
                 (param_ptr, param_value) => {
+                    // Improv's patch: only debug builds print them (release builds warned of unused variables).
+                    #[cfg(not(debug_assertions))]
+                    let _ = (param_ptr, param_value);
                     #[cfg(debug_assertions)]
                     crate::nice_warn!(
                         "Invalid serialized value {:?} for parameter \"{}\" ({:?})",
