@@ -154,6 +154,20 @@ impl Table {
     fn optional(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
+
+    /// Every record read by `read`, with its line; a header alone is refused.
+    fn rows<T>(&mut self, mut read: impl FnMut(&Row) -> Result<T, WjdError>) -> Result<Vec<T>, WjdError> {
+        let mut rows = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while self.reader.read_record(&mut record).map_err(|e| WjdError::Csv(e.to_string()))? {
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push(read(&Row { record: &record, line })?);
+        }
+        if rows.is_empty() {
+            return Err(WjdError::Empty(self.table));
+        }
+        Ok(rows)
+    }
 }
 
 /// A field of a record, read by the rules of one column.
@@ -228,19 +242,11 @@ pub fn read_melody(bytes: &[u8]) -> Result<Vec<NoteRow>, WjdError> {
     let signature = t.optional("signature");
     let (loud_max, loud_median) = (t.optional("loud_max"), t.optional("loud_median"));
     let (phrase_id, phrase_begin, chord) = (t.optional("phrase_id"), t.optional("phrase_begin"), t.optional("chord"));
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match t.reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(WjdError::Csv(e.to_string())),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let r = Row { record: &record, line };
+    t.rows(|r| {
+        let line = r.line;
         let period_v = r.whole(period, "period", 1..=MAX_PERIOD)?;
         let division_v = r.whole(division, "division", 1..=MAX_DIVISION)?;
-        rows.push(NoteRow {
+        Ok(NoteRow {
             line,
             onset: r.seconds(onset, "onset", MAX_ONSET_SECONDS)?,
             duration: r.seconds(duration, "duration", MAX_NOTE_SECONDS)?,
@@ -263,12 +269,8 @@ pub fn read_melody(bytes: &[u8]) -> Result<Vec<NoteRow>, WjdError> {
             phrase_id: r.optional_number(phrase_id).map(|x| x as i64),
             phrase_begin: r.optional_number(phrase_begin).is_some_and(|x| x == 1.0),
             chord: chord.map(|c| r.text(c).to_string()),
-        });
-    }
-    if rows.is_empty() {
-        return Err(WjdError::Empty("melody"));
-    }
-    Ok(rows)
+        })
+    })
 }
 
 /// Reads a beat track.
@@ -277,18 +279,10 @@ pub fn read_beats(bytes: &[u8]) -> Result<Vec<BeatRow>, WjdError> {
     let c = |name| t.column(name);
     let (onset, period, bar, beat, chord) = (c("onset")?, c("period")?, c("bar")?, c("beat")?, c("chord")?);
     let (signature, bass) = (t.optional("signature"), t.optional("bass"));
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match t.reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(WjdError::Csv(e.to_string())),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let r = Row { record: &record, line };
+    t.rows(|r| {
+        let line = r.line;
         let period_v = r.whole(period, "period", 1..=MAX_PERIOD)?;
-        rows.push(BeatRow {
+        Ok(BeatRow {
             line,
             onset: r.seconds(onset, "onset", MAX_ONSET_SECONDS)?,
             period: period_v,
@@ -297,12 +291,8 @@ pub fn read_beats(bytes: &[u8]) -> Result<Vec<BeatRow>, WjdError> {
             signature: r.signature(signature),
             chord: r.text(chord).to_string(),
             bass: r.optional_number(bass).filter(|b| (0.0..=127.0).contains(b)).map(|b| b as u8),
-        });
-    }
-    if rows.is_empty() {
-        return Err(WjdError::Empty("beat track"));
-    }
-    Ok(rows)
+        })
+    })
 }
 
 #[cfg(test)]
