@@ -66,7 +66,7 @@ fn bench_answer_start(c: &mut Criterion) {
             for &(beat, on, key) in &input {
                 let at = beat * spb - start;
                 if (0.0..BLOCK as f64).contains(&at) {
-                    msgs.push(NoteMsg { timing: at as u32, on, channel: 1, key, velocity: 0.8 });
+                    msgs.push(NoteMsg::input(at as u32, on, 1, key, 0.8));
                 }
             }
             TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(start / spb) }
@@ -111,8 +111,7 @@ fn bench_answer_start(c: &mut Criterion) {
 fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings, precision: Precision) {
     let weights = improv::default_weights().unwrap();
     let spb = SR as f64 * 60.0 / 120.0;
-    let dm7: Vec<NoteMsg> =
-        [50u8, 53, 57, 60].iter().map(|&key| NoteMsg { timing: 0, on: true, channel: 1, key, velocity: 0.8 }).collect();
+    let dm7: Vec<NoteMsg> = [50u8, 53, 57, 60].iter().map(|&key| NoteMsg::input(0, true, 1, key, 0.8)).collect();
     // Beat 9 falls at sample 216 000, inside block 421 ([215 552, 216 064)): an engine
     // that has played blocks 0..421 holding Dm7 must fill beat 9 in the next block.
     const BOUNDARY_BLOCK: u32 = 421;

@@ -25,6 +25,7 @@ pub mod score;
 pub mod theory;
 pub mod trade;
 pub mod training_set;
+pub mod voice;
 pub mod wjd;
 
 use model::{Weights, WeightsError};

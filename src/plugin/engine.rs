@@ -6,6 +6,7 @@
 //! [`MAX_TOKENS_PER_BAR`](crate::improvise::MAX_TOKENS_PER_BAR) tokens a bar, and
 //! a block fills at most the beats it reaches) and allocates nothing.
 
+use super::collide::{self, Passed};
 use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
 pub use crate::improvise::LiveModel;
 use crate::improvise::listen::{Call, Heard, Turns};
@@ -241,6 +242,20 @@ pub struct NoteMsg {
     pub key: u8,
     /// Velocity 0..=1.
     pub velocity: f32,
+    /// Improv's line (false: the player's input, or a note passed through).
+    pub line: bool,
+}
+
+impl NoteMsg {
+    /// A note event of the player's (input, or passed through).
+    pub fn input(timing: u32, on: bool, channel: u8, key: u8, velocity: f32) -> Self {
+        Self { timing, on, channel, key, velocity, line: false }
+    }
+
+    /// A note event of Improv's line.
+    fn line(timing: u32, on: bool, channel: u8, key: u8, velocity: f32) -> Self {
+        Self { timing, on, channel, key, velocity, line: true }
+    }
 }
 
 /// A generated note, reported for the editor's piano roll.
@@ -256,6 +271,27 @@ pub struct PlayedNote {
     pub kind: NoteType,
     /// The musician played it (a note Improv heard), not Improv.
     pub heard: bool,
+}
+
+/// Order of events at the same sample: the line's note-offs, the input's note-offs,
+/// the input's note-ons, the line's note-ons, then a line note's own note-off when
+/// it ends in the sample it starts.
+const RANK_LINE_OFF: u8 = 0;
+const RANK_INPUT_OFF: u8 = 1;
+const RANK_INPUT_ON: u8 = 2;
+const RANK_LINE_ON: u8 = 3;
+const RANK_OWN_OFF: u8 = 4;
+/// A moved line note that found no free key.
+const LEFT_OUT: u8 = u8::MAX;
+
+/// One of the line's note-ons (with its note) or note-offs in a block.
+#[derive(Debug, Clone, Copy)]
+struct Action {
+    timing: u32,
+    rank: u8,
+    key: u8,
+    id: u64,
+    note: Option<Queued>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -290,6 +326,19 @@ pub struct Engine {
     /// End beat of each sounding output key (NaN: silent).
     sounding: [f64; 128],
     sounding_channel: [u8; 128],
+    /// Which of the line's notes each sounding key is.
+    sounding_id: [u64; 128],
+    /// Number of the last line note scheduled.
+    next_id: u64,
+    /// Keys the passed-through input holds, per channel.
+    passed: Passed,
+    /// The line's note-ons and note-offs of the block (sized once).
+    actions: Vec<Action>,
+    /// Line notes of the block moved off a taken key (or left out).
+    moved: [(u64, u8); QUEUE],
+    moved_len: usize,
+    /// The key of the line's last note-on, before any move.
+    last_line_key: Option<u8>,
     running: bool,
     expected: f64,
     /// Beat up to which notes have been generated.
@@ -335,6 +384,13 @@ impl Engine {
             queue: [None; QUEUE],
             sounding: [f64::NAN; 128],
             sounding_channel: [0; 128],
+            sounding_id: [0; 128],
+            next_id: 0,
+            passed: Passed::default(),
+            actions: Vec::with_capacity(128 + 2 * QUEUE),
+            moved: [(0, 0); QUEUE],
+            moved_len: 0,
+            last_line_key: None,
             running: false,
             expected: 0.0,
             generated_to: 0.0,
@@ -414,6 +470,7 @@ impl Engine {
         self.running = false;
         self.queue = [None; QUEUE];
         self.panic = true;
+        self.passed.clear();
     }
 
     fn restart(&mut self, at: f64, settings: &Settings) {
@@ -659,9 +716,77 @@ impl Engine {
             if !self.sounding[key].is_nan() {
                 self.sounding[key] = f64::NAN;
                 let channel = self.sounding_channel[key];
-                self.push(NoteMsg { timing, on: false, channel, key: key as u8, velocity: 0.0 });
+                self.push(NoteMsg::line(timing, false, channel, key as u8, 0.0));
             }
         }
+    }
+
+    /// Passes a note of the player's through; a key the line holds on the same
+    /// channel is ended first (see [`collide`](super::collide)).
+    fn pass(&mut self, msg: NoteMsg, len: u32) {
+        let msg = NoteMsg { timing: msg.timing.min(len - 1), line: false, ..msg };
+        let k = (msg.key & 0x7f) as usize;
+        if msg.on && !self.sounding[k].is_nan() && self.sounding_channel[k] == msg.channel {
+            self.sounding[k] = f64::NAN;
+            self.push(NoteMsg::line(msg.timing, false, msg.channel, msg.key, 0.0));
+        }
+        self.passed.note(msg.on, msg.channel, msg.key);
+        self.push(msg);
+    }
+
+    /// The key a line note with `id` sounds on (`None`: it was left out).
+    fn line_key(&self, id: u64, key: u8) -> Option<u8> {
+        match self.moved[..self.moved_len].iter().find(|(m, _)| *m == id) {
+            Some(&(_, k)) => (k != LEFT_OUT).then_some(k),
+            None => Some(key),
+        }
+    }
+
+    /// Plays one of the line's note-ons or note-offs, keeping it off the keys the
+    /// passed-through input holds on its channel.
+    fn line_event(&mut self, a: Action, settings: &Settings) {
+        let Some(q) = a.note else {
+            if let Some(k) = self.line_key(a.id, a.key).map(usize::from)
+                && !self.sounding[k].is_nan()
+                && self.sounding_id[k] == a.id
+            {
+                self.sounding[k] = f64::NAN;
+                let channel = self.sounding_channel[k];
+                self.push(NoteMsg::line(a.timing, false, channel, k as u8, 0.0));
+            }
+            return;
+        };
+        let channel = settings.channel & 0x0f;
+        let (mut key, mut kind) = (q.key, q.kind);
+        if self.passed.holds(channel, key) {
+            let harmony = self.harmony_at(q.start, settings);
+            let shift = |k: u8| (k as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
+            let register = (shift(settings.low.min(settings.high)), shift(settings.high.max(settings.low)));
+            let upward = self.last_line_key.is_none_or(|p| q.key >= p);
+            let (passed, sounding) = (&self.passed, &self.sounding);
+            let free = |k: u8| !passed.holds(channel, k) && sounding[k as usize].is_nan();
+            let moved = collide::nearest_free(q.key, q.kind, harmony.as_ref(), register, upward, free);
+            if self.moved_len < QUEUE {
+                self.moved[self.moved_len] = (a.id, moved.unwrap_or(LEFT_OUT));
+                self.moved_len += 1;
+            }
+            let Some(k) = moved else { return };
+            key = k;
+            kind = harmony.map_or(q.kind, |h| crate::grammar::classify_pc(k, &h));
+        }
+        let k = key as usize;
+        if !self.sounding[k].is_nan() {
+            let c = self.sounding_channel[k];
+            self.push(NoteMsg::line(a.timing, false, c, key, 0.0));
+        }
+        self.push(NoteMsg::line(a.timing, true, channel, key, q.velocity));
+        if self.played.len() < self.played.capacity() {
+            self.played.push(PlayedNote { start: q.start, length: q.end - q.start, key, kind, heard: false });
+        }
+        self.sounding[k] = q.end;
+        self.sounding_channel[k] = channel;
+        self.sounding_id[k] = a.id;
+        self.last_line_key = Some(q.key);
     }
 
     /// Processes one block of `len` samples. `input` holds the block's note events in
@@ -687,9 +812,6 @@ impl Engine {
             if !settings.listen.is_melody(msg) {
                 self.note_input(msg);
             }
-            if pass_through {
-                self.push(NoteMsg { timing: msg.timing.min(len - 1), ..*msg });
-            }
         }
         let host = match (transport.tempo, transport.pos_beats) {
             (Some(t), Some(p)) if t.is_finite() && t > 0.0 && p.is_finite() => Some((transport.playing, t, p)),
@@ -713,6 +835,11 @@ impl Engine {
                 self.queue = [None; QUEUE];
             }
             self.release_all(0);
+            if pass_through {
+                for &msg in input {
+                    self.pass(msg, len);
+                }
+            }
             self.show_chord(self.expected, settings);
             return self.finish();
         };
@@ -752,12 +879,13 @@ impl Engine {
             }
         }
         let timing = |beat: f64| (((beat - b0) * samples_per_beat).round().max(0.0) as u32).min(len - 1);
+        // The line's events of the block, in time order, merged with what passes through.
+        self.actions.clear();
         for key in 0..128 {
             let end = self.sounding[key];
             if !end.is_nan() && end < b1 {
-                self.sounding[key] = f64::NAN;
-                let channel = self.sounding_channel[key];
-                self.push(NoteMsg { timing: timing(end), on: false, channel, key: key as u8, velocity: 0.0 });
+                let (at, id) = (timing(end), self.sounding_id[key]);
+                self.actions.push(Action { timing: at, rank: RANK_LINE_OFF, key: key as u8, id, note: None });
             }
         }
         for i in 0..QUEUE {
@@ -769,29 +897,35 @@ impl Engine {
             if q.end <= b0 {
                 continue; // entirely in the past (after a tempo or position change)
             }
-            let on = timing(q.start);
-            let key = q.key as usize;
-            if !self.sounding[key].is_nan() {
-                let channel = self.sounding_channel[key];
-                self.push(NoteMsg { timing: on, on: false, channel, key: q.key, velocity: 0.0 });
-            }
-            let channel = settings.channel & 0x0f;
-            self.push(NoteMsg { timing: on, on: true, channel, key: q.key, velocity: q.velocity });
-            if self.played.len() < self.played.capacity() {
-                self.played.push(PlayedNote {
-                    start: q.start,
-                    length: q.end - q.start,
-                    key: q.key,
-                    kind: q.kind,
-                    heard: false,
-                });
-            }
+            self.next_id += 1;
+            let (on, id) = (timing(q.start), self.next_id);
+            self.actions.push(Action { timing: on, rank: RANK_LINE_ON, key: q.key, id, note: Some(q) });
             if q.end < b1 {
-                self.push(NoteMsg { timing: timing(q.end).max(on), on: false, channel, key: q.key, velocity: 0.0 });
-                self.sounding[key] = f64::NAN;
+                let off = timing(q.end).max(on);
+                let rank = if off == on { RANK_OWN_OFF } else { RANK_LINE_OFF };
+                self.actions.push(Action { timing: off, rank, key: q.key, id, note: None });
+            }
+        }
+        self.actions.sort_unstable_by_key(|a| (a.timing, a.rank, a.id));
+        self.moved_len = 0;
+        let passed: &[NoteMsg] = if pass_through { input } else { &[] };
+        let (mut i, mut j) = (0, 0);
+        while i < passed.len() || j < self.actions.len() {
+            let input_first = match (passed.get(i), self.actions.get(j)) {
+                (Some(m), Some(a)) => {
+                    let rank = if m.on { RANK_INPUT_ON } else { RANK_INPUT_OFF };
+                    (m.timing.min(len - 1), rank) < (a.timing, a.rank)
+                }
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if input_first {
+                self.pass(passed[i], len);
+                i += 1;
             } else {
-                self.sounding[key] = q.end;
-                self.sounding_channel[key] = channel;
+                let a = self.actions[j];
+                self.line_event(a, settings);
+                j += 1;
             }
         }
         self.finish()
@@ -822,8 +956,7 @@ mod tests {
         let spb = 48_000.0 * 60.0 / 120.0;
         let mut out = Vec::new();
         let mut sample = 0u64;
-        let hold: Vec<NoteMsg> =
-            DM7.iter().map(|&key| NoteMsg { timing: 0, on: true, channel: 1, key, velocity: 0.8 }).collect();
+        let hold: Vec<NoteMsg> = DM7.iter().map(|&key| NoteMsg::input(0, true, 1, key, 0.8)).collect();
         while (sample as f64) < beats * spb {
             let t = TransportInfo {
                 playing: transport,
@@ -933,7 +1066,7 @@ mod tests {
             for &(beat, on, key) in input {
                 let at = (beat * spb).round() as u64;
                 if (sample..sample + block as u64).contains(&at) {
-                    msgs.push(NoteMsg { timing: (at - sample) as u32, on, channel: 1, key, velocity: 0.8 });
+                    msgs.push(NoteMsg::input((at - sample) as u32, on, 1, key, 0.8));
                 }
             }
             for ev in e.process(t, 48_000.0, block, &msgs, false, settings) {
@@ -1030,5 +1163,56 @@ mod tests {
         let s = Settings::default();
         let out = session(&mut e, &s, 8.0, 512, &[(0.0, true, 62), (0.0, true, 65), (0.0, true, 69), (0.0, true, 72)]);
         assert!(out.iter().any(|(_, m)| m.on), "plays over a chord held above C4");
+    }
+
+    #[test]
+    fn the_line_never_strikes_a_key_the_passed_chord_holds() {
+        // Dm7 held on the line's own channel, inside the register, passed through.
+        let chord = [50u8, 57, 60, 65];
+        let (mut moved, mut line_keys) = (0, 0);
+        for seed in 0..64 {
+            let s = Settings { same_solo: true, seed, ..Settings::default() };
+            let mut e = engine();
+            let spb = 24_000.0;
+            let mut sounding = [false; 128];
+            for b in 0..384u64 {
+                let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(b as f64 * 1000.0 / spb) };
+                let input: Vec<NoteMsg> = match b {
+                    0 => chord.iter().map(|&k| NoteMsg::input(0, true, 0, k, 0.61)).collect(),
+                    383 => chord.iter().map(|&k| NoteMsg::input(999, false, 0, k, 0.0)).collect(),
+                    _ => vec![],
+                };
+                for m in e.process(t, 48_000.0, 1000, &input, true, &s) {
+                    let k = m.key as usize;
+                    assert_ne!(m.on, sounding[k], "seed {seed}: key {k} {} twice", if m.on { "on" } else { "off" });
+                    sounding[k] = m.on;
+                    if !m.line && m.on {
+                        assert_eq!(m.velocity, 0.61, "pass-through keeps the velocity");
+                    }
+                    if m.line && m.on && chord.iter().any(|&c| c.abs_diff(m.key) <= 2) {
+                        line_keys += 1;
+                    }
+                }
+                moved += e.played().iter().filter(|n| chord.contains(&n.key)).count();
+            }
+        }
+        assert_eq!(moved, 0, "no line note on a held key");
+        assert!(line_keys > 200, "the line plays around the chord's keys: {line_keys} notes");
+    }
+
+    #[test]
+    fn a_key_pressed_while_the_line_holds_it_ends_the_line_note_first() {
+        let s = Settings { chord_source: ChordSource::Key, gate: 1.0, ..Settings::default() };
+        let mut e = engine();
+        let t = |b: f64| TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(b) };
+        let out = e.process(t(0.0), 48_000.0, 4_000, &[], true, &s).to_vec();
+        let Some(first) = out.iter().find(|m| m.on && m.line) else { panic!("a note on beat 1: {out:?}") };
+        let key = first.key;
+        // The player presses the same key on the line's channel while it sounds.
+        let press = [NoteMsg::input(10, true, 0, key, 0.5)];
+        let out = e.process(t(4_000.0 / 24_000.0), 48_000.0, 1, &press, true, &s).to_vec();
+        let ours = out.iter().position(|m| m.line && !m.on && m.key == key);
+        let theirs = out.iter().position(|m| !m.line && m.on && m.key == key);
+        assert!(ours.is_some() && ours < theirs, "the line's note-off comes first: {out:?}");
     }
 }

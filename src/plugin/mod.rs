@@ -8,6 +8,7 @@
 //! thread. The editor reads the chord, the played notes and the status through
 //! atomics and a third ring.
 
+pub mod collide;
 #[cfg(feature = "gui")]
 mod editor;
 pub mod engine;
@@ -344,10 +345,10 @@ impl Plugin for Improv {
         while let Some(event) = context.next_event() {
             let msg = match event {
                 NoteEvent::NoteOn { timing, channel, key: Key::Number(key), velocity, .. } => {
-                    NoteMsg { timing, on: true, channel: channel.number().unwrap_or(0), key, velocity }
+                    NoteMsg::input(timing, true, channel.number().unwrap_or(0), key, velocity)
                 }
                 NoteEvent::NoteOff { timing, channel, key: Key::Number(key), velocity, .. } => {
-                    NoteMsg { timing, on: false, channel: channel.number().unwrap_or(0), key, velocity }
+                    NoteMsg::input(timing, false, channel.number().unwrap_or(0), key, velocity)
                 }
                 _ => continue,
             };
