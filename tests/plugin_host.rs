@@ -53,6 +53,7 @@ struct Out {
     on: bool,
     key: u8,
     channel: u8,
+    velocity: f64,
     /// The host's beat position at the start of the event's block.
     block_beat: f64,
 }
@@ -87,6 +88,10 @@ struct Scenario {
     /// Input notes on the input channel: (beat, on, key), each sent in the block
     /// that contains its beat, at its sample there.
     notes: Vec<(f64, bool, u8)>,
+    /// The channel the input arrives on (0 = MIDI channel 1, the line's own).
+    input_channel: u16,
+    /// The CLAP id of the plugin to run (`None`: the bundle's first, the note effect).
+    plugin: Option<&'static std::ffi::CStr>,
 }
 
 impl Scenario {
@@ -105,12 +110,16 @@ impl Scenario {
             chord_block: 0,
             hold: true,
             notes: Vec::new(),
+            input_channel: INPUT_CHANNEL,
+            plugin: None,
         }
     }
 }
 
 struct Run {
     events: Vec<Out>,
+    /// The left channel of the audio output, every sample of the run.
+    audio: Vec<f32>,
     stop_block: (u64, u32),
     samples_per_beat: f64,
 }
@@ -143,14 +152,22 @@ fn transport_event(pos: f64, playing: bool, tempo: f64) -> TransportEvent {
 fn instance(entry: &PluginEntry) -> PluginInstance<TestHost> {
     let factory = entry.get_plugin_factory().expect("plugin factory");
     let id = factory.plugin_descriptors().next().unwrap().id().unwrap().to_owned();
+    instance_of(entry, &id)
+}
+
+/// A fresh instance of the bundle's plugin `id`.
+fn instance_of(entry: &PluginEntry, id: &std::ffi::CStr) -> PluginInstance<TestHost> {
     let info = HostInfo::new("improv-test", "improv", "https://example.invalid", "0.1").unwrap();
-    PluginInstance::<TestHost>::new(|_| Shared, |_| (), entry, &id, &info).unwrap()
+    PluginInstance::<TestHost>::new(|_| Shared, |_| (), entry, id, &info).unwrap()
 }
 
 fn run(path: &PathBuf, mut sc: Scenario) -> Run {
     // SAFETY: the bundle is our own plugin, built by scripts/test.sh.
     let entry = unsafe { PluginEntry::load(path) }.expect("load the bundle");
-    let mut instance = instance(&entry);
+    let mut instance = match sc.plugin {
+        Some(id) => instance_of(&entry, id),
+        None => instance(&entry),
+    };
     if !sc.params.is_empty() {
         state::set(&mut instance, &sc.params);
     }
@@ -170,6 +187,10 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
             let mut jumped = false;
             let stop_block;
             let mut block_no = 0;
+            let mut audio = Vec::new();
+            let mut output_ports = AudioPorts::with_capacity(2, 1);
+            let mut buffers = vec![vec![f32::NAN; 4096]; 2];
+            let input_channel = sc.input_channel;
             loop {
                 let stopping = sample >= total;
                 let len = (sc.blocks)().clamp(1, 4096);
@@ -177,7 +198,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 for &(beat, on, key) in &sc.notes {
                     let offset = (beat - pos) * samples_per_beat;
                     if offset >= 0.0 && offset < len as f64 {
-                        let pckn = Pckn::new(0u16, INPUT_CHANNEL, key as u16, 0u32);
+                        let pckn = Pckn::new(0u16, input_channel, key as u16, 0u32);
                         let t = offset as u32;
                         if on {
                             input.push(&NoteOnEvent::new(t, pckn, 0.8));
@@ -188,12 +209,12 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 }
                 if block_no == sc.chord_block && sc.hold {
                     for k in DM7 {
-                        input.push(&NoteOnEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.8));
+                        input.push(&NoteOnEvent::new(0, Pckn::new(0u16, input_channel, k as u16, 0u32), 0.8));
                     }
                 }
                 if stopping && sc.hold {
                     for k in DM7 {
-                        input.push(&NoteOffEvent::new(0, Pckn::new(0u16, INPUT_CHANNEL, k as u16, 0u32), 0.0));
+                        input.push(&NoteOffEvent::new(0, Pckn::new(0u16, input_channel, k as u16, 0u32), 0.0));
                     }
                 }
                 if let Some((at, to)) = sc.jump
@@ -210,18 +231,27 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 }
                 let t = transport_event(pos, !stopping, tempo);
                 let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], len) };
-                let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], len) };
+                // The stereo output, filled with NaN: the plugin must write every sample.
+                for b in &mut buffers {
+                    b.fill(f32::NAN);
+                }
+                let mut outs = output_ports.with_output_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_output_only(buffers.iter_mut().map(|b| &mut b[..len as usize])),
+                }]);
                 out.clear();
                 let transport = if sc.transport { Some(&t) } else { None };
                 proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(sample), transport)
                     .unwrap();
+                assert_eq!(buffers[0][..len as usize], buffers[1][..len as usize], "both channels carry the voice");
+                audio.extend_from_slice(&buffers[0][..len as usize]);
                 for ev in out.iter() {
-                    let (on, raw_time, key, channel) = match ev.as_core_event() {
+                    let (on, raw_time, key, channel, velocity) = match ev.as_core_event() {
                         Some(CoreEventSpace::NoteOn(e)) => {
-                            (true, e.header().time(), e.as_raw().key, e.as_raw().channel)
+                            (true, e.header().time(), e.as_raw().key, e.as_raw().channel, e.as_raw().velocity)
                         }
                         Some(CoreEventSpace::NoteOff(e)) => {
-                            (false, e.header().time(), e.as_raw().key, e.as_raw().channel)
+                            (false, e.header().time(), e.as_raw().key, e.as_raw().channel, e.as_raw().velocity)
                         }
                         _ => continue,
                     };
@@ -232,6 +262,7 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                         on,
                         key: key as u8,
                         channel: channel as u8,
+                        velocity,
                         block_beat: pos,
                     });
                 }
@@ -242,7 +273,10 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                     out.clear();
                     input.clear();
                     let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], 64) };
-                    let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], 64) };
+                    let mut outs = output_ports.with_output_buffers([AudioPortBuffer {
+                        latency: 0,
+                        channels: AudioPortBufferType::f32_output_only(buffers.iter_mut().map(|b| &mut b[..64])),
+                    }]);
                     let transport = if sc.transport { Some(&t) } else { None };
                     proc.process(
                         &ins,
@@ -260,14 +294,14 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                 pos += len as f64 / samples_per_beat;
                 block_no += 1;
             }
-            (proc.stop_processing(), events, stop_block)
+            (proc.stop_processing(), events, stop_block, audio)
         })
         .join()
         .unwrap()
     });
-    let (stopped, events, stop_block) = result;
+    let (stopped, events, stop_block, audio) = result;
     instance.deactivate(stopped);
-    Run { events, stop_block, samples_per_beat }
+    Run { events, audio, stop_block, samples_per_beat }
 }
 
 /// The acceptance checks on one run.
@@ -318,8 +352,15 @@ fn check(run: &Run, expect_notes: bool) {
     eprintln!("{} note-ons, {:.1}% chord or scale tones of Dm7", ons.len(), share * 100.0);
     assert!(ons.len() >= 16, "only {} notes in 8 bars", ons.len());
     assert!(share >= 0.7, "{:.0}% chord or scale tones of Dm7", share * 100.0);
-    // The chord was passed through on its own channel, and released.
-    assert_eq!(run.events.iter().filter(|e| e.channel == INPUT_CHANNEL as u8 && e.on).count(), 4);
+    // The chord was passed through on its own channel, at its own velocity, and released.
+    let passed: Vec<&Out> = run.events.iter().filter(|e| e.channel == INPUT_CHANNEL as u8 && e.on).collect();
+    assert_eq!(passed.len(), 4);
+    assert!(passed.iter().all(|e| e.velocity as f32 == 0.8), "pass-through keeps the input's velocity");
+}
+
+/// With the voice off (the note effect's default) the bus carries exact silence.
+fn silent(run: &Run) {
+    assert!(run.audio.iter().all(|&x| x == 0.0), "the bus is silent with Voice Off");
 }
 
 fn fixed(n: u32) -> Box<dyn FnMut() -> u32 + Send> {
@@ -332,6 +373,7 @@ fn holds_dm7_at_three_sample_rates() {
     for sr in [44_100.0, 48_000.0, 96_000.0] {
         let r = run(&path, Scenario::held(sr, fixed(512)));
         check(&r, true);
+        silent(&r);
     }
 }
 
@@ -341,6 +383,7 @@ fn random_block_sizes_from_1_to_4096() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(17);
     let r = run(&path, Scenario::held(48_000.0, Box::new(move || rng.random_range(1..=4096))));
     check(&r, true);
+    silent(&r);
 }
 
 #[test]
@@ -795,6 +838,8 @@ mod main_thread {
             let mut proc = stopped.start_processing().unwrap();
             let mut rng = rand::rngs::StdRng::seed_from_u64(5);
             let (mut input, mut out) = (EventBuffer::new(), EventBuffer::new());
+            let mut ports = AudioPorts::with_capacity(2, 1);
+            let mut buffers = vec![vec![0.0f32; 512]; 2];
             for block in 0..BLOCKS {
                 input.clear();
                 out.clear();
@@ -807,7 +852,10 @@ mod main_thread {
                 }
                 let t = transport_event(block as f64 * 512.0 / 24_000.0, true, 120.0);
                 let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], 512) };
-                let mut outs = unsafe { OutputAudioBuffers::from_raw_buffers(&mut [], 512) };
+                let mut outs = ports.with_output_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_output_only(buffers.iter_mut().map(|b| b.as_mut_slice())),
+                }]);
                 proc.process(&ins, &mut outs, &input.as_input(), &mut out.as_output(), Some(block * 512), Some(&t))
                     .unwrap();
                 to_main.send(block + 1 == BLOCKS).unwrap();
@@ -838,5 +886,152 @@ mod main_thread {
         let nested = NESTED.load(Ordering::SeqCst);
         eprintln!("{BLOCKS} fuzzed blocks: {callbacks} main-thread callbacks run, {nested} requested from inside one");
         assert_eq!(nested, 0, "a main-thread callback asked for another");
+    }
+}
+
+/// The audio bus, the two plugins, the voice, and the line kept off the keys it passes through.
+mod voice {
+    use super::*;
+    use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+
+    const INSTRUMENT: &std::ffi::CStr = c"invalid.example.improv.instrument";
+
+    fn path() -> PathBuf {
+        bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap")
+    }
+
+    #[test]
+    fn two_plugins_each_with_a_stereo_output_and_no_audio_input() {
+        let entry = unsafe { PluginEntry::load(path()) }.expect("load the bundle");
+        let factory = entry.get_plugin_factory().unwrap();
+        let found: Vec<(String, String, Vec<String>)> = factory
+            .plugin_descriptors()
+            .map(|d| {
+                let s = |c: Option<&std::ffi::CStr>| c.map(|c| c.to_string_lossy().into_owned()).unwrap_or_default();
+                (s(d.id()), s(d.name()), d.features().map(|f| f.to_string_lossy().into_owned()).collect())
+            })
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("invalid.example.improv", "Improv"));
+        assert!(found[0].2.contains(&"note-effect".to_string()), "{found:?}");
+        assert_eq!(found[1].1, "Improv Instrument");
+        assert!(found[1].2.contains(&"instrument".to_string()), "{found:?}");
+        for id in [c"invalid.example.improv", INSTRUMENT] {
+            let mut inst = instance_of(&entry, id);
+            let h = inst.plugin_handle();
+            let ports: PluginAudioPorts = h.get_extension().expect("audio-ports extension");
+            assert_eq!(ports.count(&h, true), 0, "no audio input");
+            assert_eq!(ports.count(&h, false), 1, "one audio output");
+            let mut buf = AudioPortInfoBuffer::new();
+            let info = ports.get(&h, 0, false, &mut buf).unwrap();
+            assert_eq!(info.channel_count, 2, "stereo");
+        }
+    }
+
+    /// A run of the instrument with its voice at full level, velocity 127, no humanize.
+    fn loud(voice_input: bool, block: u32) -> Run {
+        run(
+            &path(),
+            Scenario {
+                plugin: Some(INSTRUMENT),
+                params: vec![
+                    ("Voice plays input", voice_input as u8 as f64, 0.0, 1.0),
+                    ("Voice level", 0.0, -40.0, 0.0),
+                    ("Velocity", 127.0, 1.0, 127.0),
+                    ("Humanize", 0.0, 0.0, 1.0),
+                ],
+                ..Scenario::held(48_000.0, fixed(block))
+            },
+        )
+    }
+
+    #[test]
+    fn the_instruments_voice_follows_each_note_and_stays_under_minus_one_dbfs() {
+        for block in [64, 512, 2048] {
+            let r = loud(false, block);
+            check(&r, true);
+            let a = &r.audio;
+            assert!(
+                a.iter().all(|x| x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE)),
+                "no NaN, no denormal"
+            );
+            let peak = a.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let db = 20.0 * peak.log10();
+            assert!(db <= -1.0 && db > -30.0, "block {block}: peak {db:.2} dBFS at velocity 127");
+            let line: Vec<&Out> = r.events.iter().filter(|e| e.channel == 0).collect();
+            let at = |e: &Out| (e.block_start + e.time as u64) as usize;
+            let first = at(line.iter().find(|e| e.on).unwrap());
+            assert!(a[..first].iter().all(|&x| x == 0.0), "block {block}: silent before the first note");
+            // Every note-on is heard within a block of its sample.
+            for e in line.iter().filter(|e| e.on) {
+                let s = at(e);
+                let heard = a[s..(s + block as usize).min(a.len())].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+                assert!(heard > 1e-3, "block {block}: note at {s} not heard ({heard})");
+            }
+            // Where the line rests for half a second, the note it ended has released.
+            let spb = r.samples_per_beat as usize;
+            for w in line.windows(2) {
+                let (end, next) = (at(w[0]), at(w[1]));
+                if !w[0].on && w[1].on && next > end + spb {
+                    let level = |from: usize| a[from..from + 480].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+                    let (before, after) = (level(end.saturating_sub(480)), level(end + spb - 480));
+                    assert!(after < 0.05 * before + 1e-4, "block {block}: a rest after {end}: {before} then {after}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_voice_sounds_the_held_chord_when_asked() {
+        let with = loud(true, 512);
+        let without = loud(false, 512);
+        let spb = with.samples_per_beat as usize;
+        // Before the line's first note, the chord alone is heard (or not).
+        let first = with.events.iter().find(|e| e.on && e.channel == 0).map(|e| e.time as usize).unwrap();
+        let head = |r: &Run| r.audio[..first.max(1)].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(first > 0 || spb > 0);
+        if first > 64 {
+            assert!(head(&with) > 1e-3 && head(&without) == 0.0);
+        }
+        let energy = |r: &Run| r.audio.iter().map(|x| (x * x) as f64).sum::<f64>();
+        assert!(energy(&with) > 1.2 * energy(&without), "the chord adds to the sound");
+        let peak = with.audio.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(20.0 * peak.log10() <= -1.0, "chord and line together stay under −1 dBFS: {peak}");
+    }
+
+    /// Over 64 seeds, with Dm7 held on the line's own channel inside its register and
+    /// passed through, no key ever gets a second note-on before its note-off.
+    #[test]
+    fn no_key_is_struck_twice_on_one_channel() {
+        let mut moved = 0;
+        for seed in 0..64 {
+            let r = run(
+                &path(),
+                Scenario {
+                    bars: 4.0,
+                    input_channel: 0,
+                    params: vec![("Same solo every play", 1.0, 0.0, 1.0), ("Seed", seed as f64, 0.0, 9999.0)],
+                    ..Scenario::held(48_000.0, fixed(512))
+                },
+            );
+            let mut sounding = [[false; 128]; 16];
+            for e in &r.events {
+                let s = &mut sounding[e.channel as usize][e.key as usize];
+                assert_ne!(
+                    *s,
+                    e.on,
+                    "seed {seed}: key {} {} twice on channel {}",
+                    e.key,
+                    if e.on { "on" } else { "off" },
+                    e.channel
+                );
+                *s = e.on;
+            }
+            assert!(sounding.iter().flatten().all(|s| !s), "seed {seed}: nothing left sounding");
+            let passed = r.events.iter().filter(|e| e.on && e.velocity as f32 == 0.8).count();
+            assert_eq!(passed, 4, "seed {seed}: the chord passes through at its velocity");
+            moved += r.events.iter().filter(|e| e.on && [62u8, 64, 65].contains(&e.key)).count();
+        }
+        assert!(moved > 0, "the line plays around the held keys");
     }
 }

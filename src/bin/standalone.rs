@@ -1,6 +1,7 @@
 //! Improv without a DAW: the plugin as a program (JACK, ALSA or a dummy backend).
 //! `cargo run --release --features standalone --bin improv-standalone -- --help`;
-//! `--demo` starts it on the built-in progression, so it plays with no MIDI input
+//! It is Improv Instrument: its own voice is on, so it is heard on a sound card with
+//! no synth behind it. `--demo` starts it on the built-in progression, so it plays with no MIDI input
 //! (with `--backend dummy`, silently, for a look at the editor); `--demo-trade`
 //! does the same with Listen set to Trade.
 
@@ -11,5 +12,5 @@ fn main() {
         improv::plugin::params::DEMO_DEFAULTS.store(true, std::sync::atomic::Ordering::Relaxed);
         improv::plugin::params::DEMO_TRADE.store(trade, std::sync::atomic::Ordering::Relaxed);
     }
-    nice_plug::prelude::nice_export_standalone_with_args::<improv::plugin::Improv, _>(args);
+    nice_plug::prelude::nice_export_standalone_with_args::<improv::plugin::ImprovInstrument, _>(args);
 }

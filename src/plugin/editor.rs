@@ -3,7 +3,7 @@
 
 use super::engine::{PlayedNote, Turn};
 use super::params::ImprovParams;
-use super::{Improv, Shared, Task};
+use super::{Shared, Task};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier, widgets};
@@ -17,8 +17,9 @@ pub fn create(
     params: Arc<ImprovParams>,
     shared: Arc<Shared>,
     state: Arc<EguiEditorState>,
-    executor: AsyncExecutor<Improv>,
+    executor: impl Fn(Task) + Send + Sync + 'static,
 ) -> Option<EguiEditor<ImprovGui>> {
+    let executor: Arc<dyn Fn(Task) + Send + Sync> = Arc::new(executor);
     let app = ImprovGui {
         params,
         shared,
@@ -39,7 +40,8 @@ const HISTORY_BARS: f64 = 64.0;
 pub struct ImprovGui {
     params: Arc<ImprovParams>,
     shared: Arc<Shared>,
-    executor: AsyncExecutor<Improv>,
+    /// Runs a task on the plugin's background thread.
+    executor: Arc<dyn Fn(Task) + Send + Sync>,
     gui: Option<GuiContext>,
     history: Vec<PlayedNote>,
     weights_path: String,
@@ -174,6 +176,10 @@ impl ImprovGui {
                 slider(&mut cols[2], param);
             }
             toggle(&mut cols[2], &p.pass_through, &setter);
+            for param in [&p.voice as &dyn AnyParam, &p.voice_level] {
+                slider(&mut cols[2], param);
+            }
+            toggle(&mut cols[2], &p.voice_input, &setter);
             cols[3].strong("Play");
             for param in [&p.seed as &dyn AnyParam, &p.free_tempo] {
                 slider(&mut cols[3], param);
@@ -202,10 +208,10 @@ impl ImprovGui {
             ui.label("Weights file:");
             ui.text_edit_singleline(&mut self.weights_path);
             if ui.button("Load").clicked() {
-                self.executor.execute_background(Task::LoadWeights(self.weights_path.trim().to_string()));
+                (self.executor)(Task::LoadWeights(self.weights_path.trim().to_string()));
             }
             if ui.button("Embedded").clicked() {
-                self.executor.execute_background(Task::LoadWeights(String::new()));
+                (self.executor)(Task::LoadWeights(String::new()));
             }
         });
         ui.horizontal(|ui| {

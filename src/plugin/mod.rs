@@ -7,6 +7,13 @@
 //! the replaced model goes back through another ring to be dropped off the audio
 //! thread. The editor reads the chord, the played notes and the status through
 //! atomics and a third ring.
+//!
+//! Two plugins come from this code ([`Variant`]): Improv, a note effect that goes
+//! before an instrument (CLAP `note-effect`, VST3 `Fx|Generator`), and Improv
+//! Instrument, which hosts such as Ableton Live file as a track's instrument (VST3
+//! `Instrument|Generator`), its own voice on. Both have a stereo output (Live opens
+//! no VST3 without an audio bus) carrying the voice, or silence, and both send the
+//! line out as MIDI.
 
 pub mod collide;
 #[cfg(feature = "gui")]
@@ -17,7 +24,7 @@ pub mod params;
 use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo, Turn};
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
-use params::ImprovParams;
+use params::{ImprovParams, VoiceParam};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -165,16 +172,71 @@ pub fn export_bars(history: &[PlayedNote], now: f64, bars: u32) -> Option<(Vec<u
     Some((bytes, count))
 }
 
+/// What tells the two plugins apart: names, identifiers, categories, the voice's default.
+pub trait Variant: 'static + Send + Sync {
+    /// The plugin's name in the host.
+    const NAME: &'static str;
+    /// CLAP identifier.
+    const CLAP_ID: &'static str;
+    /// CLAP features (how CLAP hosts file it).
+    const CLAP_FEATURES: &'static [ClapFeature];
+    /// VST3 class identifier.
+    const VST3_CLASS_ID: [u8; 16];
+    /// VST3 categories (how VST3 hosts file it).
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory];
+    /// The voice of a new instance.
+    const VOICE: VoiceParam;
+}
+
+/// The note effect: before an instrument on a MIDI track; its voice off.
+pub struct NoteEffect;
+
+impl Variant for NoteEffect {
+    const NAME: &'static str = "Improv";
+    const CLAP_ID: &'static str = "invalid.example.improv";
+    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::NoteEffect, ClapFeature::Utility];
+    const VST3_CLASS_ID: [u8; 16] = *b"ImprovLSTMNoteFx";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Generator];
+    const VOICE: VoiceParam = VoiceParam::Off;
+}
+
+/// The instrument: the track's instrument (Ableton Live), heard through its own
+/// voice, its MIDI also sent out.
+pub struct Instrument;
+
+impl Variant for Instrument {
+    const NAME: &'static str = "Improv Instrument";
+    const CLAP_ID: &'static str = "invalid.example.improv.instrument";
+    const CLAP_FEATURES: &'static [ClapFeature] =
+        &[ClapFeature::Instrument, ClapFeature::Synthesizer, ClapFeature::Stereo];
+    const VST3_CLASS_ID: [u8; 16] = *b"ImprovLSTMInstr1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Instrument, Vst3SubCategory::Generator];
+    const VOICE: VoiceParam = VoiceParam::Vibraphone;
+}
+
+/// The note effect.
+pub type Improv = ImprovPlugin<NoteEffect>;
+/// The instrument.
+pub type ImprovInstrument = ImprovPlugin<Instrument>;
+
+/// The audio bus both plugins have: a stereo main output, no input.
+pub const AUDIO_LAYOUT: AudioIOLayout = AudioIOLayout {
+    main_input_channels: None,
+    main_output_channels: NonZeroU32::new(2),
+    ..AudioIOLayout::const_default()
+};
+
 /// Work done off the audio thread.
 pub enum Task {
     /// Load a weights file ("" = the embedded weights) and hand it to the audio thread.
     LoadWeights(String),
 }
 
-/// The plugin.
-pub struct Improv {
+/// The plugin, of either [`Variant`].
+pub struct ImprovPlugin<V: Variant> {
     params: Arc<ImprovParams>,
     engine: Engine,
+    synth: crate::voice::Synth,
     shared: Arc<Shared>,
     sample_rate: f32,
     inbox: rtrb::Consumer<Box<LiveModel>>,
@@ -183,9 +245,10 @@ pub struct Improv {
     inputs: Vec<NoteMsg>,
     #[cfg(feature = "gui")]
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    variant: std::marker::PhantomData<V>,
 }
 
-impl Default for Improv {
+impl<V: Variant> Default for ImprovPlugin<V> {
     fn default() -> Self {
         let (model, info) = load_model("").expect("the embedded weights are valid (tested)");
         let (to_audio, inbox) = rtrb::RingBuffer::new(MODEL_RING);
@@ -203,8 +266,9 @@ impl Default for Improv {
             history: Mutex::new(history_rx),
         });
         Self {
-            params: Arc::new(ImprovParams::default()),
+            params: Arc::new(ImprovParams::with_voice(V::VOICE)),
             engine: Engine::new(model),
+            synth: crate::voice::Synth::new(44_100.0),
             shared,
             sample_rate: 44_100.0,
             inbox,
@@ -213,11 +277,12 @@ impl Default for Improv {
             inputs: Vec::with_capacity(Self::INPUT_EVENT_CAPACITY),
             #[cfg(feature = "gui")]
             editor_state: editor::default_state(),
+            variant: std::marker::PhantomData,
         }
     }
 }
 
-impl Improv {
+impl<V: Variant> ImprovPlugin<V> {
     /// Brings the engine's model in line with the persisted weights path (main thread).
     fn sync_weights(&mut self) {
         let wanted = self.params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
@@ -246,14 +311,14 @@ impl Improv {
     }
 }
 
-impl Plugin for Improv {
-    const NAME: &'static str = "Improv";
+impl<V: Variant> Plugin for ImprovPlugin<V> {
+    const NAME: &'static str = V::NAME;
     const VENDOR: &'static str = "Improv";
     const URL: &'static str = "https://example.invalid/improv";
     const EMAIL: &'static str = "improv@example.invalid";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    // A MIDI effect: no audio ports at all.
-    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[];
+    // A stereo output for the voice (or silence): Live opens no VST3 without one.
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[AUDIO_LAYOUT];
     const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
     const MIDI_OUTPUT: MidiConfig = MidiConfig::Basic;
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
@@ -296,7 +361,8 @@ impl Plugin for Improv {
 
     #[cfg(feature = "gui")]
     fn editor(&mut self, async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.shared.clone(), self.editor_state.clone(), async_executor)
+        let run = move |task| async_executor.execute_background(task);
+        editor::create(self.params.clone(), self.shared.clone(), self.editor_state.clone(), run)
     }
 
     fn activate(
@@ -306,6 +372,7 @@ impl Plugin for Improv {
         _cx: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.sample_rate = config.sample_rate;
+        self.synth.set_sample_rate(config.sample_rate);
         self.sync_weights();
         self.engine.reset();
         true
@@ -329,6 +396,7 @@ impl Plugin for Improv {
         std::hint::black_box(Vec::<u8>::with_capacity(64));
         if self.shared.panic.swap(false, Ordering::Relaxed) {
             self.engine.panic();
+            self.synth.all_off();
         }
         while let Ok(model) = self.inbox.pop() {
             let old = self.engine.swap_model(model);
@@ -364,6 +432,7 @@ impl Plugin for Improv {
             (transport, self.params.pass_through.value())
         };
         let events = self.engine.process(transport, sample_rate, len, &self.inputs, pass, &settings);
+        voice(&mut self.synth, &self.params, events, buffer);
         for e in events {
             let (channel, key, voice_id) = (Channel::Number(e.channel), Key::Number(e.key), VoiceID::Wildcard);
             let event = if e.on {
@@ -395,21 +464,64 @@ impl Plugin for Improv {
     }
 }
 
-impl ClapPlugin for Improv {
-    const CLAP_ID: &'static str = "invalid.example.improv";
+/// Renders the voice for a block: the line (and, if asked, what passes through),
+/// each note starting at its sample; silence when the voice is off and has rung out.
+fn voice(synth: &mut crate::voice::Synth, params: &ImprovParams, events: &[NoteMsg], buffer: &mut Buffer) {
+    let channels = buffer.as_slice();
+    let Some((first, rest)) = channels.split_first_mut() else { return };
+    let sound = params.voice.value().sound();
+    match sound {
+        Some(s) => synth.set_sound(s),
+        None => synth.all_off(),
+    }
+    if sound.is_none() && !synth.active() {
+        first.fill(0.0);
+    } else {
+        let input_too = params.voice_input.value();
+        let len = first.len();
+        let mut at = 0;
+        for e in events {
+            let t = (e.timing as usize).min(len);
+            if t > at {
+                synth.render(&mut first[at..t]);
+                at = t;
+            }
+            if sound.is_none() || !(e.line || input_too) {
+                continue;
+            }
+            let part = if e.line { crate::voice::Part::Line } else { crate::voice::Part::Input };
+            if e.on {
+                synth.note_on(part, e.channel, e.key, e.velocity);
+            } else {
+                synth.note_off(part, e.channel, e.key);
+            }
+        }
+        synth.render(&mut first[at..]);
+        let gain = util::db_to_gain(params.voice_level.value().min(params::VOICE_LEVEL_MAX_DB));
+        for s in first.iter_mut() {
+            *s *= gain;
+        }
+    }
+    for ch in rest {
+        ch.copy_from_slice(first);
+    }
+}
+
+impl<V: Variant> ClapPlugin for ImprovPlugin<V> {
+    const CLAP_ID: &'static str = V::CLAP_ID;
     const CLAP_DESCRIPTION: Option<&'static str> = Some("An LSTM improvises a jazz line over the chords you hold");
     const CLAP_MANUAL_URL: Option<&'static str> = None;
     const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[ClapFeature::NoteEffect, ClapFeature::Utility];
+    const CLAP_FEATURES: &'static [ClapFeature] = V::CLAP_FEATURES;
 }
 
-impl Vst3Plugin for Improv {
-    const VST3_CLASS_ID: [u8; 16] = *b"ImprovLSTMNoteFx";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[Vst3SubCategory::Fx, Vst3SubCategory::Generator];
+impl<V: Variant> Vst3Plugin for ImprovPlugin<V> {
+    const VST3_CLASS_ID: [u8; 16] = V::VST3_CLASS_ID;
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = V::VST3_SUBCATEGORIES;
 }
 
-nice_export_clap!(Improv);
-nice_export_vst3!(Improv);
+nice_export_clap!(Improv, ImprovInstrument);
+nice_export_vst3!(Improv, ImprovInstrument);
 
 #[cfg(test)]
 mod tests {

@@ -117,6 +117,38 @@ pub enum SplitParam {
     Channel,
 }
 
+/// Improv's own voice, as the host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoiceParam {
+    /// Silent: the line goes out as MIDI only.
+    #[id = "off"]
+    Off,
+    /// Vibraphone.
+    #[id = "vibraphone"]
+    Vibraphone,
+    /// Electric piano.
+    #[id = "electric_piano"]
+    #[name = "Electric piano"]
+    ElectricPiano,
+    /// Clean jazz guitar.
+    #[id = "guitar"]
+    #[name = "Jazz guitar"]
+    Guitar,
+}
+
+impl VoiceParam {
+    /// The voice's sound (`None`: off).
+    pub fn sound(self) -> Option<crate::voice::Sound> {
+        use crate::voice::Sound;
+        match self {
+            VoiceParam::Off => None,
+            VoiceParam::Vibraphone => Some(Sound::Vibraphone),
+            VoiceParam::ElectricPiano => Some(Sound::ElectricPiano),
+            VoiceParam::Guitar => Some(Sound::Guitar),
+        }
+    }
+}
+
 /// Every parameter, plus the persisted path of a user's weights file.
 #[derive(Params)]
 pub struct ImprovParams {
@@ -216,6 +248,15 @@ pub struct ImprovParams {
     /// Bypass: release everything and pass the input through.
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Improv's own voice on the audio output (Off: silence, MIDI only).
+    #[id = "voice"]
+    pub voice: EnumParam<VoiceParam>,
+    /// The voice also sounds what passes through (your chord and your line).
+    #[id = "voice_input"]
+    pub voice_input: BoolParam,
+    /// Level of the voice.
+    #[id = "voice_level"]
+    pub voice_level: FloatParam,
     /// A user's weights file ("" = the embedded weights), saved with the project.
     #[persist = "weights-path"]
     pub weights_path: Arc<Mutex<String>>,
@@ -237,8 +278,19 @@ pub static DEMO_DEFAULTS: std::sync::atomic::AtomicBool = std::sync::atomic::Ato
 /// starts as Trade, so the editor shows the turns with no keyboard at hand.
 pub static DEMO_TRADE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Loudest setting of the voice's level: at 0 dB it peaks below −1 dBFS.
+pub const VOICE_LEVEL_MAX_DB: f32 = 0.0;
+
 impl Default for ImprovParams {
+    /// The note effect's parameters: the voice off.
     fn default() -> Self {
+        Self::with_voice(VoiceParam::Off)
+    }
+}
+
+impl ImprovParams {
+    /// Every parameter at its default, the voice at `voice`.
+    pub fn with_voice(voice: VoiceParam) -> Self {
         let d = Settings::default();
         Self {
             temperature: FloatParam::new(
@@ -307,12 +359,19 @@ impl Default for ImprovParams {
                 .with_string_to_value(formatters::s2v_i32_key_formatter()),
             melody_channel: IntParam::new("Melody channel", 1, IntRange::Linear { min: 1, max: 16 }),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            voice: EnumParam::new("Voice", voice),
+            voice_input: BoolParam::new("Voice plays input", true),
+            voice_level: FloatParam::new(
+                "Voice level",
+                -6.0,
+                FloatRange::Linear { min: -40.0, max: VOICE_LEVEL_MAX_DB },
+            )
+            .with_unit(" dB")
+            .with_step_size(0.1),
             weights_path: Arc::new(Mutex::new(String::new())),
         }
     }
-}
 
-impl ImprovParams {
     /// The engine settings for this block.
     pub fn settings(&self) -> Settings {
         Settings {

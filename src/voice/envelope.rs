@@ -64,7 +64,7 @@ impl Envelope {
 
     /// The next sample's level.
     #[inline]
-    pub fn next(&mut self) -> f32 {
+    pub fn tick(&mut self) -> f32 {
         if self.rise > 0.0 {
             self.level += self.rise;
             if self.level >= self.peak {
@@ -91,18 +91,18 @@ mod tests {
     fn rises_decays_releases_and_stops_at_exactly_zero() {
         let mut e = Envelope::default();
         e.start(SHAPE, 1.0, 48_000.0);
-        let levels: Vec<f32> = (0..200).map(|_| e.next()).collect();
+        let levels: Vec<f32> = (0..200).map(|_| e.tick()).collect();
         assert!((levels[95] - 1.0).abs() < 1e-6, "peak after 2 ms: {}", levels[95]);
         assert!(levels.windows(2).take(95).all(|w| w[1] > w[0]));
         e.release();
         let mut n = 0;
         while e.active() {
-            e.next();
+            e.tick();
             n += 1;
         }
         // ln(1e5) time constants of 50 ms: 0.58 s.
         assert!((27_000..29_000).contains(&n), "{n} samples of release");
-        assert_eq!(e.next(), 0.0);
+        assert_eq!(e.tick(), 0.0);
     }
 
     #[test]
@@ -110,11 +110,11 @@ mod tests {
         let mut e = Envelope::default();
         e.start(SHAPE, 0.8, 48_000.0);
         for _ in 0..4_800 {
-            e.next();
+            e.tick();
         }
-        let before = e.next();
+        let before = e.tick();
         e.start(SHAPE, 0.9, 48_000.0);
-        let after = e.next();
+        let after = e.tick();
         assert!((after - before).abs() < 0.01, "{before} then {after}");
     }
 }

@@ -225,13 +225,15 @@ impl Synth {
                 let buffer = self.buffer.buffer_ref();
                 let ch: [&[f32]; PARTIALS] = [buffer.channel_f32(0), buffer.channel_f32(1), buffer.channel_f32(2)];
                 for (i, sample) in chunk.iter_mut().enumerate() {
-                    let level = note.env.next();
+                    let level = note.env.tick();
                     let mut s = 0.0;
-                    for p in 0..PARTIALS {
-                        s += note.weights[p] * note.partial[p] * ch[p][i];
-                        note.partial[p] *= note.partial_step[p];
-                        if note.partial[p] < envelope::SILENT {
-                            note.partial[p] = 0.0;
+                    for ((w, d), (step, c)) in
+                        note.weights.iter().zip(&mut note.partial).zip(note.partial_step.iter().zip(&ch))
+                    {
+                        s += w * *d * c[i];
+                        *d *= step;
+                        if *d < envelope::SILENT {
+                            *d = 0.0;
                         }
                     }
                     let trem = t0 + (t1 - t0) * i as f32 / n as f32;
