@@ -495,11 +495,18 @@ fn child(path: &PathBuf) -> std::process::Output {
 fn alloc_check_child() {
     let path = PathBuf::from(std::env::var_os("IMPROV_ALLOC_CHILD").expect("child only"));
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    // The instrument, its voice sounding the line and the held chord: the voice too
+    // must not allocate.
     let r = run(
         &path,
-        Scenario { jump: Some((12.0, 4.0)), ..Scenario::held(48_000.0, Box::new(move || rng.random_range(1..=2048))) },
+        Scenario {
+            jump: Some((12.0, 4.0)),
+            plugin: Some(c"invalid.example.improv.instrument"),
+            ..Scenario::held(48_000.0, Box::new(move || rng.random_range(1..=2048)))
+        },
     );
     check(&r, true);
+    assert!(r.audio.iter().any(|&x| x != 0.0), "the voice sounded");
 }
 
 mod state {

@@ -2,6 +2,8 @@
 //! bindings): what the host sets while audio runs is what it reads back and what a
 //! state save holds. Ardour saves a session whenever the user asks, often within a
 //! block of a parameter change; with nice-plug as published, the change was lost.
+//! It also plays: the module's two classes and their buses, and a held chord on the
+//! line's own channel passed through while Improv plays (no key struck twice).
 //! Needs `target/test-bundles/alloc-check/Improv.vst3`, built by `scripts/test.sh`.
 #![cfg(all(target_os = "linux", feature = "plugin"))]
 
@@ -10,14 +12,19 @@ use std::ffi::c_void;
 use std::path::PathBuf;
 use std::ptr;
 use vst3::Steinberg::IBStream_::IStreamSeekMode_::{kIBSeekCur, kIBSeekEnd, kIBSeekSet};
+use vst3::Steinberg::Vst::BusDirections_::{kInput, kOutput};
+use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent};
+use vst3::Steinberg::Vst::MediaTypes_::{kAudio, kEvent};
 use vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::kIsBypass;
+use vst3::Steinberg::Vst::ProcessContext_::StatesAndFlags_::{kPlaying, kProjectTimeMusicValid, kTempoValid};
 use vst3::Steinberg::Vst::{
-    IAudioProcessor, IAudioProcessorTrait, IComponent, IComponentTrait, IEditController, IEditControllerTrait,
-    ParameterInfo, ProcessSetup,
+    AudioBusBuffers, AudioBusBuffers__type0, BusInfo, Event, Event__type0, IAudioProcessor, IAudioProcessorTrait,
+    IComponent, IComponentTrait, IEditController, IEditControllerTrait, IEventList, IEventListTrait, NoteOffEvent,
+    NoteOnEvent, ParameterInfo, ProcessContext, ProcessData, ProcessSetup,
 };
 use vst3::Steinberg::{
-    IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactoryTrait, PClassInfo, int32, int64,
-    kInvalidArgument, kResultOk, tresult,
+    IBStream, IBStreamTrait, IPluginBaseTrait, IPluginFactory, IPluginFactory2, IPluginFactory2Trait,
+    IPluginFactoryTrait, PClassInfo, PClassInfo2, int32, int64, kInvalidArgument, kResultOk, tresult,
 };
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
@@ -122,9 +129,14 @@ struct Instance {
 
 impl Instance {
     fn new(module: &Module) -> Self {
+        Self::of(module, 0)
+    }
+
+    /// An instance of the module's class `class`.
+    fn of(module: &Module, class: i32) -> Self {
         unsafe {
             let mut info: PClassInfo = std::mem::zeroed();
-            assert_eq!(module.factory.getClassInfo(0, &mut info), kResultOk);
+            assert_eq!(module.factory.getClassInfo(class, &mut info), kResultOk);
             let mut obj: *mut c_void = ptr::null_mut();
             let iid = IComponent::IID;
             let result = module.factory.createInstance(info.cid.as_ptr(), iid.as_ptr() as *const _, &mut obj);
@@ -257,4 +269,171 @@ fn every_parameter_reads_back_the_value_just_set() {
         }
     }
     plugin.stop_processing();
+}
+
+/// An `IEventList`: what the host sends in, or what the plugin sends out.
+#[derive(Default)]
+struct Events(RefCell<Vec<Event>>);
+
+impl Class for Events {
+    type Interfaces = (IEventList,);
+}
+
+impl IEventListTrait for Events {
+    unsafe fn getEventCount(&self) -> int32 {
+        self.0.borrow().len() as int32
+    }
+
+    unsafe fn getEvent(&self, index: int32, e: *mut Event) -> tresult {
+        match self.0.borrow().get(index as usize) {
+            Some(ev) if !e.is_null() => {
+                unsafe { *e = *ev };
+                kResultOk
+            }
+            _ => kInvalidArgument,
+        }
+    }
+
+    unsafe fn addEvent(&self, e: *mut Event) -> tresult {
+        if e.is_null() {
+            return kInvalidArgument;
+        }
+        self.0.borrow_mut().push(unsafe { *e });
+        kResultOk
+    }
+}
+
+fn c_string(chars: &[std::ffi::c_char]) -> String {
+    let bytes: Vec<u8> = chars.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn two_classes_a_note_effect_and_an_instrument_each_with_a_stereo_output() {
+    let module = load();
+    let factory2 = module.factory.cast::<IPluginFactory2>().expect("IPluginFactory2");
+    let mut classes = Vec::new();
+    for i in 0..unsafe { module.factory.countClasses() } {
+        let mut info: PClassInfo2 = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { factory2.getClassInfo2(i, &mut info) }, kResultOk);
+        classes.push((c_string(&info.name), c_string(&info.subCategories)));
+    }
+    assert_eq!(
+        classes,
+        vec![("Improv".into(), "Fx|Generator".into()), ("Improv Instrument".into(), "Instrument|Generator".into())]
+    );
+    for class in 0..2 {
+        let plugin = Instance::of(&module, class);
+        unsafe {
+            assert_eq!(plugin.component.getBusCount(kAudio as i32, kInput as i32), 0, "no audio input");
+            assert_eq!(plugin.component.getBusCount(kAudio as i32, kOutput as i32), 1, "one audio output");
+            let mut bus: BusInfo = std::mem::zeroed();
+            assert_eq!(plugin.component.getBusInfo(kAudio as i32, kOutput as i32, 0, &mut bus), kResultOk);
+            assert_eq!(bus.channelCount, 2, "stereo");
+            assert_eq!(plugin.component.getBusCount(kEvent as i32, kInput as i32), 1, "MIDI in");
+            assert_eq!(plugin.component.getBusCount(kEvent as i32, kOutput as i32), 1, "MIDI out");
+        }
+    }
+}
+
+fn note(on: bool, offset: i32, channel: i16, pitch: i16, velocity: f32) -> Event {
+    let __field0 = if on {
+        Event__type0 { noteOn: NoteOnEvent { channel, pitch, tuning: 0.0, velocity, length: 0, noteId: -1 } }
+    } else {
+        Event__type0 { noteOff: NoteOffEvent { channel, pitch, velocity, noteId: -1, tuning: 0.0 } }
+    };
+    let r#type = if on { kNoteOnEvent } else { kNoteOffEvent } as u16;
+    Event { busIndex: 0, sampleOffset: offset, ppqPosition: 0.0, flags: 0, r#type, __field0 }
+}
+
+/// Over 64 seeds, Dm7 held on the line's own channel (MIDI channel 1) inside the
+/// melody's register and passed through: no key gets a second note-on before its
+/// note-off, the chord keeps its velocity, and the bus stays silent (Voice Off).
+#[test]
+fn a_chord_on_the_lines_channel_is_never_struck_twice() {
+    const BLOCK: usize = 512;
+    const CHORD: [i16; 4] = [50, 57, 60, 65];
+    let module = load();
+    let mut line_notes = 0;
+    for seed in 0..64 {
+        let plugin = Instance::new(&module);
+        let same = plugin.param(|t, _| t == "Same solo every play");
+        let seed_param = plugin.param(|t, _| t == "Seed");
+        unsafe {
+            plugin.controller.setParamNormalized(same, 1.0);
+            plugin.controller.setParamNormalized(seed_param, seed as f64 / 9999.0);
+        }
+        plugin.start_processing();
+        let (mut left, mut right) = (vec![f32::NAN; BLOCK], vec![f32::NAN; BLOCK]);
+        let mut sounding = [[false; 128]; 16];
+        let blocks = (8.0 * 24_000.0 / BLOCK as f64) as usize; // 8 beats at 120 BPM, 48 kHz
+        for b in 0..=blocks {
+            let input = ComWrapper::new(Events::default());
+            let output = ComWrapper::new(Events::default());
+            let last = b == blocks;
+            if b == 0 || last {
+                input.0.borrow_mut().extend(CHORD.map(|k| note(!last, 0, 0, k, 0.8)));
+            }
+            let mut channels = [left.as_mut_ptr(), right.as_mut_ptr()];
+            let mut outputs = AudioBusBuffers {
+                numChannels: 2,
+                silenceFlags: 0,
+                __field0: AudioBusBuffers__type0 { channelBuffers32: channels.as_mut_ptr() },
+            };
+            let mut context: ProcessContext = unsafe { std::mem::zeroed() };
+            context.state = kPlaying | kTempoValid | kProjectTimeMusicValid;
+            context.sampleRate = 48_000.0;
+            context.tempo = 120.0;
+            context.projectTimeSamples = (b * BLOCK) as i64;
+            context.projectTimeMusic = (b * BLOCK) as f64 / 24_000.0;
+            context.timeSigNumerator = 4;
+            context.timeSigDenominator = 4;
+            let input_ptr = input.to_com_ptr::<IEventList>().unwrap();
+            let output_ptr = output.to_com_ptr::<IEventList>().unwrap();
+            let mut data = ProcessData {
+                processMode: 0,
+                symbolicSampleSize: 0,
+                numSamples: BLOCK as i32,
+                numInputs: 0,
+                numOutputs: 1,
+                inputs: ptr::null_mut(),
+                outputs: &mut outputs,
+                inputParameterChanges: ptr::null_mut(),
+                outputParameterChanges: ptr::null_mut(),
+                inputEvents: input_ptr.as_ptr(),
+                outputEvents: output_ptr.as_ptr(),
+                processContext: &mut context,
+            };
+            assert_eq!(unsafe { plugin.processor.process(&mut data) }, kResultOk);
+            assert!(left.iter().chain(&right).all(|&x| x == 0.0), "seed {seed}: silence on the bus with Voice Off");
+            for e in output.0.borrow().iter() {
+                let (on, channel, key, velocity) = unsafe {
+                    match e.r#type as u32 {
+                        t if t == kNoteOnEvent as u32 => {
+                            (true, e.__field0.noteOn.channel, e.__field0.noteOn.pitch, e.__field0.noteOn.velocity)
+                        }
+                        t if t == kNoteOffEvent as u32 => {
+                            (false, e.__field0.noteOff.channel, e.__field0.noteOff.pitch, 0.0)
+                        }
+                        _ => continue,
+                    }
+                };
+                let s = &mut sounding[channel as usize & 15][key as usize & 127];
+                assert_ne!(
+                    *s,
+                    on,
+                    "seed {seed}: key {key} {} twice on channel {channel}",
+                    if on { "on" } else { "off" }
+                );
+                *s = on;
+                if on && CHORD.contains(&key) && !last {
+                    assert_eq!(velocity, 0.8, "seed {seed}: the chord passes through at its velocity");
+                } else if on {
+                    line_notes += 1;
+                }
+            }
+        }
+        plugin.stop_processing();
+    }
+    assert!(line_notes > 64 * 8, "the line played: {line_notes} notes");
 }
