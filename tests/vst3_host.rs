@@ -409,12 +409,10 @@ fn a_chord_on_the_lines_channel_is_never_struck_twice() {
             for e in output.0.borrow().iter() {
                 let (on, channel, key, velocity) = unsafe {
                     match e.r#type as u32 {
-                        t if t == kNoteOnEvent as u32 => {
+                        t if t == kNoteOnEvent => {
                             (true, e.__field0.noteOn.channel, e.__field0.noteOn.pitch, e.__field0.noteOn.velocity)
                         }
-                        t if t == kNoteOffEvent as u32 => {
-                            (false, e.__field0.noteOff.channel, e.__field0.noteOff.pitch, 0.0)
-                        }
+                        t if t == kNoteOffEvent => (false, e.__field0.noteOff.channel, e.__field0.noteOff.pitch, 0.0),
                         _ => continue,
                     }
                 };
