@@ -7,11 +7,17 @@
 //! first bar, which encodes the musician's 4-bar call, steps it through the model
 //! and fills the answer's first beat (same target): a 21-note phrase, 64
 //! sixteenths, and the densest call the grid can hold (6 onsets a beat, 96 notes).
+//!
+//! `voice/render-512-…`: Improv's own voice for one block, the line and a held
+//! four-note chord sounding (each sound), and all eight voices at once; and
+//! `plugin/process-512-beat-boundary-voice`: the beat-boundary block with the
+//! voice rendering the line and the chord (target with the voice: 2 %, 213 µs).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use improv::improvise::Guidance;
 use improv::model::Precision;
 use improv::plugin::engine::{Engine, Listen, ListenMode, LiveModel, NoteMsg, Settings, TransportInfo, Turn};
+use improv::voice::{Cue, Part, Sound, Synth};
 use std::hint::black_box;
 
 const SR: f32 = 48_000.0;
@@ -24,6 +30,79 @@ fn bench(c: &mut Criterion) {
     // The f32 step beside the live f16 one, with the default guidance.
     bench_with(c, "-f32", Settings::default(), Precision::F32);
     bench_answer_start(c);
+    bench_voice(c);
+}
+
+/// The voice's cues for the engine's events (the line and what passes through).
+fn cues(events: &[NoteMsg]) -> impl Iterator<Item = Cue> + '_ {
+    events.iter().map(|e| Cue {
+        at: e.timing as usize,
+        on: e.on,
+        part: if e.line { Part::Line } else { Part::Input },
+        channel: e.channel,
+        key: e.key,
+        velocity: e.velocity,
+    })
+}
+
+fn bench_voice(c: &mut Criterion) {
+    let mut out = vec![0.0f32; BLOCK as usize];
+    for (name, sound, keys) in [
+        ("vibraphone", Sound::Vibraphone, 4),
+        ("electric-piano", Sound::ElectricPiano, 4),
+        ("guitar", Sound::Guitar, 4),
+        ("all-8-voices-guitar", Sound::Guitar, 7),
+    ] {
+        let mut synth = Synth::new(SR);
+        synth.set_sound(sound);
+        let mut block = 0u32;
+        c.bench_function(&format!("voice/render-512-{name}"), |b| {
+            b.iter(|| {
+                // Every 16 blocks (0.17 s) the line plays a new note and the chord is
+                // struck again, so every voice keeps sounding.
+                if block.is_multiple_of(16) {
+                    synth.note_on(Part::Line, 0, 67 + (block / 16 % 5) as u8, 0.8);
+                    for k in 0..keys {
+                        synth.note_on(Part::Input, 1, 48 + 3 * k as u8, 0.7);
+                    }
+                }
+                block += 1;
+                synth.render(&mut out);
+                black_box(out[0]);
+            })
+        });
+    }
+    // The beat-boundary block, with the voice sounding the line and the chord.
+    let weights = improv::default_weights().unwrap();
+    let settings = Settings::default();
+    let spb = SR as f64 * 60.0 / 120.0;
+    let dm7: Vec<NoteMsg> = [50u8, 53, 57, 60].iter().map(|&key| NoteMsg::input(0, true, 1, key, 0.8)).collect();
+    const BOUNDARY_BLOCK: u32 = 421;
+    let warmed = || {
+        let mut e = Engine::new(Box::new(LiveModel::new(&weights, "bench".into())));
+        let mut synth = Synth::new(SR);
+        let mut out = vec![0.0f32; BLOCK as usize];
+        for k in 0..BOUNDARY_BLOCK {
+            let pos = (k * BLOCK) as f64 / spb;
+            let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(pos) };
+            let events = e.process(t, SR, BLOCK, if k == 0 { &dm7 } else { &[] }, true, &settings);
+            synth.render_cued(&mut out, cues(events));
+        }
+        (e, synth, out, (BOUNDARY_BLOCK * BLOCK) as f64 / spb)
+    };
+    c.bench_function("plugin/process-512-beat-boundary-voice", |b| {
+        b.iter_batched(
+            warmed,
+            |(mut e, mut synth, mut out, pos)| {
+                let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(pos) };
+                let events = e.process(t, SR, BLOCK, &[], true, &settings);
+                synth.render_cued(&mut out, cues(events));
+                black_box(out[0]);
+                (e, synth, out)
+            },
+            BatchSize::LargeInput,
+        )
+    });
 }
 
 /// Input notes as (beat, on, key).

@@ -478,25 +478,15 @@ fn voice(synth: &mut crate::voice::Synth, params: &ImprovParams, events: &[NoteM
         first.fill(0.0);
     } else {
         let input_too = params.voice_input.value();
-        let len = first.len();
-        let mut at = 0;
-        for e in events {
-            let t = (e.timing as usize).min(len);
-            if t > at {
-                synth.render(&mut first[at..t]);
-                at = t;
-            }
-            if sound.is_none() || !(e.line || input_too) {
-                continue;
-            }
-            let part = if e.line { crate::voice::Part::Line } else { crate::voice::Part::Input };
-            if e.on {
-                synth.note_on(part, e.channel, e.key, e.velocity);
-            } else {
-                synth.note_off(part, e.channel, e.key);
-            }
-        }
-        synth.render(&mut first[at..]);
+        let cues = events.iter().filter(|e| sound.is_some() && (e.line || input_too)).map(|e| crate::voice::Cue {
+            at: e.timing as usize,
+            on: e.on,
+            part: if e.line { crate::voice::Part::Line } else { crate::voice::Part::Input },
+            channel: e.channel,
+            key: e.key,
+            velocity: e.velocity,
+        });
+        synth.render_cued(first, cues);
         let gain = util::db_to_gain(params.voice_level.value().min(params::VOICE_LEVEL_MAX_DB));
         for s in first.iter_mut() {
             *s *= gain;

@@ -32,6 +32,23 @@ pub enum Part {
     Input,
 }
 
+/// A note event for the voice, at a sample of the block being rendered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cue {
+    /// Sample offset in the block.
+    pub at: usize,
+    /// Note-on (true) or note-off.
+    pub on: bool,
+    /// The line's or the player's.
+    pub part: Part,
+    /// MIDI channel 0..=15.
+    pub channel: u8,
+    /// MIDI key.
+    pub key: u8,
+    /// Velocity 0..=1.
+    pub velocity: f32,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Note {
     sound: Sound,
@@ -201,6 +218,25 @@ impl Synth {
         }
     }
 
+    /// Renders a block (mono, overwriting `out`), each cue taking effect at its
+    /// sample; `cues` in time order.
+    pub fn render_cued(&mut self, out: &mut [f32], cues: impl IntoIterator<Item = Cue>) {
+        let mut at = 0;
+        for c in cues {
+            let t = c.at.min(out.len());
+            if t > at {
+                self.render(&mut out[at..t]);
+                at = t;
+            }
+            if c.on {
+                self.note_on(c.part, c.channel, c.key, c.velocity);
+            } else {
+                self.note_off(c.part, c.channel, c.key);
+            }
+        }
+        self.render(&mut out[at..]);
+    }
+
     /// Renders the next `out.len()` samples, mono, overwriting `out`.
     pub fn render(&mut self, out: &mut [f32]) {
         out.fill(0.0);
@@ -224,11 +260,14 @@ impl Synth {
                 let t1 = 1.0 - depth * (0.5 + 0.5 * (std::f32::consts::TAU * note.tremolo).sin());
                 let buffer = self.buffer.buffer_ref();
                 let ch: [&[f32]; PARTIALS] = [buffer.channel_f32(0), buffer.channel_f32(1), buffer.channel_f32(2)];
+                let used = note.sound.partials();
                 for (i, sample) in chunk.iter_mut().enumerate() {
                     let level = note.env.tick();
                     let mut s = 0.0;
-                    for ((w, d), (step, c)) in
-                        note.weights.iter().zip(&mut note.partial).zip(note.partial_step.iter().zip(&ch))
+                    for ((w, d), (step, c)) in note.weights[..used]
+                        .iter()
+                        .zip(&mut note.partial[..used])
+                        .zip(note.partial_step[..used].iter().zip(&ch[..used]))
                     {
                         s += w * *d * c[i];
                         *d *= step;

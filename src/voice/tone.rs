@@ -42,6 +42,14 @@ impl Sound {
         }
     }
 
+    /// How many of the partial channels the sound uses (the rest are silent).
+    pub fn partials(self) -> usize {
+        match self {
+            Sound::Vibraphone => PARTIALS,
+            Sound::ElectricPiano | Sound::Guitar => 1,
+        }
+    }
+
     /// Time constant (s) of each partial's extra decay (0: none beyond the envelope).
     pub fn partial_decay(self) -> [f32; PARTIALS] {
         match self {
