@@ -66,7 +66,7 @@ pub struct Solo {
 }
 
 pub use crate::midi::{CHORD_PROGRAM, MELODY_PROGRAM};
-const MELODY_VELOCITY: u8 = 96;
+const MELODY_VELOCITY: u8 = crate::feel::render::STRAIGHT_VELOCITY;
 const CHORD_VELOCITY: u8 = 56;
 
 impl Solo {
@@ -94,11 +94,36 @@ impl Solo {
     /// guitar, channel 1), the chords (piano, channel 2) and the musician's notes
     /// if any (jazz guitar, channel 3) on tracks of their own.
     pub fn to_midi(&self) -> Vec<u8> {
-        let melody = self
-            .notes
-            .iter()
-            .map(|n| NoteOut { start: n.start, length: n.length, key: n.key, velocity: MELODY_VELOCITY })
-            .collect();
+        self.to_midi_with(&crate::feel::render::Performance::STRAIGHT)
+    }
+
+    /// The same, the melody played with `feel` (its onsets, note-offs and
+    /// velocities on the file's 480-tick grid; the chords and the musician's notes
+    /// as written). Straight is [`Solo::to_midi`] byte for byte.
+    pub fn to_midi_with(&self, feel: &crate::feel::render::Performance) -> Vec<u8> {
+        let beat = |b: Beats| *b.numer() as f64 / *b.denom() as f64;
+        let tick = |x: f64| {
+            Beats::new((x * crate::midi::WRITE_TPQ as f64).round().max(0.0) as i64, crate::midi::WRITE_TPQ as i64)
+        };
+        let melody: Vec<NoteOut> = if feel.is_straight() {
+            self.notes
+                .iter()
+                .map(|n| NoteOut { start: n.start, length: n.length, key: n.key, velocity: MELODY_VELOCITY })
+                .collect()
+        } else {
+            let written: Vec<(f64, f64, u8)> =
+                self.notes.iter().map(|n| (beat(n.start), beat(n.length), n.key)).collect();
+            crate::feel::render::perform(&written, feel, self.seed)
+                .into_iter()
+                .zip(&self.notes)
+                .map(|((start, length, velocity), n)| NoteOut {
+                    start: tick(start),
+                    length: tick(length).max(Beats::new(1, crate::midi::WRITE_TPQ as i64)),
+                    key: n.key,
+                    velocity,
+                })
+                .collect()
+        };
         let chords = self
             .chords
             .iter()

@@ -318,3 +318,57 @@ fn an_interrupted_render_leaves_no_partial_file() {
     assert_eq!(partial(), 0, "the partial WAV is gone");
     assert!(!dir.path().join("long.wav").exists());
 }
+
+/// `--feel`: straight is today's file byte for byte; manual sets the velocity and
+/// the gate; auto shapes the dynamics and articulates; the tokens do not change.
+#[test]
+fn feel_moves_onsets_note_offs_and_velocities_but_not_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let mut args = vec!["generate", "--bars", "16", "--seed", "5", "--tempo", "160", "-o", name];
+        let tokens = format!("{name}.json");
+        args.extend(["--tokens", tokens.as_str()]);
+        args.extend(extra);
+        let out = improv_in(dir.path(), &args);
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        let tokens = std::fs::read(dir.path().join(&tokens)).unwrap();
+        (bytes, tokens, improv::midi::MidiFile::parse(&std::fs::read(dir.path().join(name)).unwrap()).unwrap())
+    };
+    let (plain, plain_tokens, plain_midi) = run("plain.mid", &[]);
+    let (straight, straight_tokens, _) = run("straight.mid", &["--feel", "straight"]);
+    assert_eq!(plain, straight, "straight is the output without feel");
+    assert_eq!(plain_tokens, straight_tokens);
+
+    let (_, manual_tokens, manual) = run("manual.mid", &["--feel", "manual", "--velocity", "70", "--gate", "0.5"]);
+    assert_eq!(manual_tokens, plain_tokens, "feel does not change the line");
+    let melody = &manual.parts[0].notes;
+    assert_eq!(melody.len(), plain_midi.parts[0].notes.len());
+    assert!(melody.iter().all(|n| n.velocity == 70));
+    for w in melody.windows(2) {
+        assert!(w[0].off < w[1].on, "a gated note ends before the next starts");
+    }
+
+    let (_, auto_tokens, auto) = run("auto.mid", &["--feel", "auto", "--style", "bebop"]);
+    assert_eq!(auto_tokens, plain_tokens);
+    let v: Vec<f64> = auto.parts[0].notes.iter().map(|n| n.velocity as f64).collect();
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+    assert!(sd >= 6.0, "velocity sd {sd:.1}");
+    let tpq = auto.ticks_per_quarter as u64;
+    let first = auto.parts[0].notes[0].on;
+    let written = plain_midi.parts[0].notes[0].on;
+    assert!(first > written && first - written < tpq / 8, "the line is laid back: {written} → {first}");
+    for w in auto.parts[0].notes.windows(2) {
+        assert!(w[0].off < w[1].on, "no note reaches the next");
+    }
+    assert_eq!(auto.parts[1].notes, plain_midi.parts[1].notes, "the chords are as written");
+
+    for (flag, value, needle) in
+        [("--swing", "2.5", "swing ratio"), ("--lay-back", "-3", "lay-back"), ("--gate", "0", "gate")]
+    {
+        let out = improv_in(dir.path(), &["generate", "--feel", "manual", flag, value, "-o", "bad.mid"]);
+        assert_fails(&out, needle);
+        assert!(!dir.path().join("bad.mid").exists());
+    }
+}

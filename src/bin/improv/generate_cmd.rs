@@ -129,6 +129,81 @@ pub struct Args {
     /// with --plain, the first version's output byte for byte). --reference is always f32.
     #[arg(long, value_enum, default_value_t = StepPrecision::F16)]
     precision: StepPrecision,
+    /// How the melody is played when written: straight (on the grid, velocity 96, as
+    /// always), auto (the --style's feel at --tempo, learned from the WJD: swing,
+    /// lay-back, dynamics, articulation) or manual (--swing, --lay-back, --velocity,
+    /// --gate). The tokens, the grid and --tokens do not change.
+    #[arg(long, value_enum, default_value_t = FeelMode::Straight)]
+    feel: FeelMode,
+    /// The style whose learned feel --feel auto plays.
+    #[arg(long, value_enum, default_value_t = FeelStyle::All)]
+    style: FeelStyle,
+    /// --feel manual: long : short ratio of eighth pairs, 1.0 (straight) to 2.0 (triplet).
+    #[arg(long, default_value_t = 1.5, value_parser = parse_swing)]
+    swing: f64,
+    /// --feel manual: every onset this many milliseconds late (0 to 200).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_lay_back)]
+    lay_back: f64,
+    /// --feel manual: the melody's velocity, 1 to 127.
+    #[arg(long, default_value_t = 96, value_parser = clap::value_parser!(u8).range(1..=127))]
+    velocity: u8,
+    /// --feel manual: the share of each note held to the next that sounds, 0.05 to 1.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_gate)]
+    gate: f64,
+}
+
+/// `--feel` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FeelMode {
+    Straight,
+    Auto,
+    Manual,
+}
+
+/// `--style` values: the WJD's style labels, or all of its solos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FeelStyle {
+    All,
+    Traditional,
+    Swing,
+    Bebop,
+    Cool,
+    Hardbop,
+    Postbop,
+    Fusion,
+    Free,
+}
+
+fn parse_bounded(s: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{what} must be a number"))?;
+    if v.is_finite() && (lo..=hi).contains(&v) { Ok(v) } else { Err(format!("{what} must be from {lo} to {hi}")) }
+}
+
+fn parse_swing(s: &str) -> Result<f64, String> {
+    parse_bounded(s, "the swing ratio", 1.0, 2.0)
+}
+
+fn parse_lay_back(s: &str) -> Result<f64, String> {
+    parse_bounded(s, "the lay-back", 0.0, 200.0)
+}
+
+fn parse_gate(s: &str) -> Result<f64, String> {
+    parse_bounded(s, "the gate", 0.05, 1.0)
+}
+
+/// The performance `--feel` asks for, at `tempo`.
+fn performance(args: &Args, tempo: f64) -> Result<improv::feel::render::Performance, String> {
+    use improv::feel::render::{FEEL_JSON, Performance};
+    Ok(match args.feel {
+        FeelMode::Straight => Performance::STRAIGHT,
+        FeelMode::Manual => Performance::manual(args.swing, args.lay_back, args.velocity, args.gate, tempo),
+        FeelMode::Auto => {
+            let table: improv::feel::FeelTable =
+                serde_json::from_str(FEEL_JSON).map_err(|e| format!("the embedded feel table: {e}"))?;
+            let name = format!("{:?}", args.style).to_uppercase();
+            Performance::auto(table.style(&name), tempo)
+        }
+    })
 }
 
 /// `--precision` values.
@@ -320,7 +395,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     if args.wav.is_some() {
         check_render_length(solo.end_seconds() + TAIL_SECONDS)?;
     }
-    let midi = solo.to_midi();
+    let midi = solo.to_midi_with(&performance(args, solo.tempo)?);
     improv::cli::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
     if let Some(path) = &args.tokens {
