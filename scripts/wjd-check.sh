@@ -23,9 +23,9 @@ progressions=(
 )
 for i in "${!progressions[@]}"; do
   for seed in $(seq 1 20); do
-    target/release/improv generate --seed "$seed" --bars 32 --tempo 130 --chords "${progressions[$i]}" \
+    target/release/improv generate --feel straight --seed "$seed" --bars 32 --tempo 130 --chords "${progressions[$i]}" \
       -o "$out/guided/p${i}-s${seed}.mid" > /dev/null
-    target/release/improv generate --plain --seed "$seed" --bars 32 --tempo 130 --chords "${progressions[$i]}" \
+    target/release/improv generate --feel straight --plain --seed "$seed" --bars 32 --tempo 130 --chords "${progressions[$i]}" \
       -o "$out/plain/p${i}-s${seed}.mid" > /dev/null
   done
 done

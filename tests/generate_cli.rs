@@ -319,8 +319,9 @@ fn an_interrupted_render_leaves_no_partial_file() {
     assert!(!dir.path().join("long.wav").exists());
 }
 
-/// `--feel`: straight is today's file byte for byte; manual sets the velocity and
-/// the gate; auto shapes the dynamics and articulates; the tokens do not change.
+/// `--feel`: straight is the file `improv generate` wrote before feel existed, byte
+/// for byte (a golden file); auto (the default) shapes the dynamics, lays back and
+/// articulates; manual sets the velocity and the gate; the tokens do not change.
 #[test]
 fn feel_moves_onsets_note_offs_and_velocities_but_not_the_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -335,10 +336,13 @@ fn feel_moves_onsets_note_offs_and_velocities_but_not_the_line() {
         let tokens = std::fs::read(dir.path().join(&tokens)).unwrap();
         (bytes, tokens, improv::midi::MidiFile::parse(&std::fs::read(dir.path().join(name)).unwrap()).unwrap())
     };
-    let (plain, plain_tokens, plain_midi) = run("plain.mid", &[]);
-    let (straight, straight_tokens, _) = run("straight.mid", &["--feel", "straight"]);
-    assert_eq!(plain, straight, "straight is the output without feel");
-    assert_eq!(plain_tokens, straight_tokens);
+    let (plain, plain_tokens, plain_midi) = run("plain.mid", &["--feel", "straight"]);
+    let golden = std::fs::read(common::project("tests/golden/straight-seed5-16-bars-160-bpm.mid")).unwrap();
+    assert_eq!(plain, golden, "straight is the output without feel, byte for byte");
+    let (default, default_tokens, default_midi) = run("default.mid", &[]);
+    assert_eq!(default_tokens, plain_tokens);
+    assert_ne!(default, plain, "auto is the default");
+    assert_eq!(default_midi.parts[0].notes.len(), plain_midi.parts[0].notes.len());
 
     let (_, manual_tokens, manual) = run("manual.mid", &["--feel", "manual", "--velocity", "70", "--gate", "0.5"]);
     assert_eq!(manual_tokens, plain_tokens, "feel does not change the line");

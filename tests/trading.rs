@@ -174,6 +174,9 @@ fn generate_call_answers_a_phrase_after_its_bars() {
             "Dm7 | Dm7 | G7 | G7".into(),
             "--seed".into(),
             "4".into(),
+            // Where the answer starts is read on the grid: the line as written.
+            "--feel".into(),
+            "straight".into(),
             "-o".into(),
             out.into(),
         ]
@@ -214,6 +217,8 @@ fn generate_trade_alternates_the_files_solo_with_answers() {
             "Improv solo",
             "--seed",
             "2",
+            "--feel",
+            "straight",
         ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -228,7 +233,18 @@ fn generate_trade_alternates_the_files_solo_with_answers() {
     // Improv first: the other way round.
     let out = improv_in(
         dir.path(),
-        &["generate", "--trade", "4", "--improv-starts", "--chords-from", song.to_str().unwrap(), "-o", "i.mid"],
+        &[
+            "generate",
+            "--trade",
+            "4",
+            "--improv-starts",
+            "--chords-from",
+            song.to_str().unwrap(),
+            "--feel",
+            "straight",
+            "-o",
+            "i.mid",
+        ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = improv::midi::MidiFile::parse(&std::fs::read(dir.path().join("i.mid")).unwrap()).unwrap();

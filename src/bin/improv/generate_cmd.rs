@@ -133,7 +133,7 @@ pub struct Args {
     /// always), auto (the --style's feel at --tempo, learned from the WJD: swing,
     /// lay-back, dynamics, articulation) or manual (--swing, --lay-back, --velocity,
     /// --gate). The tokens, the grid and --tokens do not change.
-    #[arg(long, value_enum, default_value_t = FeelMode::Straight)]
+    #[arg(long, value_enum, default_value_t = FeelMode::Auto)]
     feel: FeelMode,
     /// The style whose learned feel --feel auto plays.
     #[arg(long, value_enum, default_value_t = FeelStyle::All)]
