@@ -8,6 +8,8 @@
 //! and fills the answer's first beat (same target): a 21-note phrase, 64
 //! sixteenths, and the densest call the grid can hold (6 onsets a beat, 96 notes).
 //!
+//! `plugin/process-512-beat-boundary-auto`: the same block with Auto feel.
+//!
 //! `voice/render-512-…`: Improv's own voice for one block, the line and a held
 //! four-note chord sounding (each sound), and all eight voices at once; and
 //! `plugin/process-512-beat-boundary-voice`: the beat-boundary block with the
@@ -16,7 +18,7 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use improv::improvise::Guidance;
 use improv::model::Precision;
-use improv::plugin::engine::{Engine, Listen, ListenMode, LiveModel, NoteMsg, Settings, TransportInfo, Turn};
+use improv::plugin::engine::{Engine, FeelMode, Listen, ListenMode, LiveModel, NoteMsg, Settings, TransportInfo, Turn};
 use improv::voice::{Cue, Part, Sound, Synth};
 use std::hint::black_box;
 
@@ -29,6 +31,8 @@ fn bench(c: &mut Criterion) {
     }
     // The f32 step beside the live f16 one, with the default guidance.
     bench_with(c, "-f32", Settings::default(), Precision::F32);
+    // Auto feel: the beat's notes played with the learned feel once it is complete.
+    bench_with(c, "-auto", Settings { feel: FeelMode::Auto, ..Settings::default() }, Precision::LIVE);
     bench_answer_start(c);
     bench_voice(c);
 }

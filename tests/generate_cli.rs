@@ -39,12 +39,27 @@ fn midi_audio_and_picture_from_nothing() {
     assert!((peak_db - -1.0).abs() < 0.5, "peak {peak_db:.2} dBFS");
     assert!(rms > 0.05, "RMS {rms}");
 
-    // PNG: a picture with notes of each colour class present.
+    // PNG: a picture with notes of each colour class present, in shades of their
+    // colour (velocity as shade: Auto feel, the default).
     let img = image::open(dir.path().join("solo.png")).unwrap().to_rgb8();
     assert!(img.width() >= 900 && img.height() >= 620, "{}×{}", img.width(), img.height());
-    let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0 == rgb).count();
+    let shades = |rgb: [u8; 3]| {
+        (1..=127u8)
+            .map(|v| improv::render::shade(plotters::style::RGBColor(rgb[0], rgb[1], rgb[2]), v))
+            .map(|c| [c.0, c.1, c.2])
+            .collect::<std::collections::HashSet<[u8; 3]>>()
+    };
+    let count = |rgb: [u8; 3]| {
+        let set = shades(rgb);
+        img.pixels().filter(|p| set.contains(&p.0)).count()
+    };
     assert!(count([31, 119, 180]) > 500, "chord-tone notes drawn");
     assert!(count([44, 160, 44]) > 100, "scale-tone notes drawn");
+    let distinct = |rgb: [u8; 3]| {
+        let set = shades(rgb);
+        img.pixels().filter(|p| set.contains(&p.0)).map(|p| p.0).collect::<std::collections::HashSet<_>>().len()
+    };
+    assert!(distinct([31, 119, 180]) >= 5, "chord tones in several shades: their velocities vary");
 }
 
 /// Length in seconds, peak in dBFS and RMS of a 16-bit stereo 44.1 kHz WAV.

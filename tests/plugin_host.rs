@@ -564,6 +564,27 @@ mod state {
         params.flush(&mut inactive, &events.as_input(), &mut out.as_output());
     }
 
+    /// A project saved before the Feel parameter existed loads as Manual (so it sounds
+    /// as it did); a new instance starts on Auto.
+    #[test]
+    fn a_project_from_before_feel_loads_as_manual() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        // SAFETY: our own bundle.
+        let entry = unsafe { PluginEntry::load(&path) }.unwrap();
+        let mut fresh = instance(&entry);
+        let mut state = json(&save(&mut fresh));
+        assert_eq!(state["params"]["feel"], serde_json::json!({ "string": "auto" }), "new instances: Auto");
+        let params = state["params"].as_object_mut().unwrap();
+        params.remove("feel");
+        params.remove("lay_back");
+        params.insert("swing".into(), serde_json::json!({ "f32": 0.4 }));
+        let mut old = instance(&entry);
+        load(&mut old, &framed(&state));
+        let restored = json(&save(&mut old));
+        assert_eq!(restored["params"]["feel"], serde_json::json!({ "string": "manual" }));
+        assert_eq!(restored["params"]["swing"], serde_json::json!({ "f32": 0.4 }), "its own values kept");
+    }
+
     #[test]
     fn parameters_save_and_restore_byte_identically() {
         let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
@@ -665,6 +686,8 @@ fn plugin_plays_what_the_cli_generates() {
                 ("Same solo every play", 1.0, 0.0, 1.0),
                 ("Seed", seed as f64, 0.0, 9999.0),
                 ("Gate", 1.0, 0.05, 1.0),
+                // The CLI writes the line as written: so does the plugin with Feel Straight.
+                ("Feel", 1.0, 0.0, 2.0),
             ],
             ..Scenario::held(48_000.0, fixed(512))
         },
@@ -721,7 +744,8 @@ mod trading {
             bars,
             hold: false,
             notes,
-            params: vec![("Listen", mode, 0.0, 2.0), ("Pass input through", 0.0, 0.0, 1.0)],
+            // Where the answer starts is read on the grid: Feel Straight.
+            params: vec![("Listen", mode, 0.0, 2.0), ("Pass input through", 0.0, 0.0, 1.0), ("Feel", 1.0, 0.0, 2.0)],
             ..Scenario::held(48_000.0, fixed(block))
         }
     }

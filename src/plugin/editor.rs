@@ -161,7 +161,16 @@ impl ImprovGui {
         let slider = |ui: &mut egui::Ui, param: &dyn AnyParam| param.slider(ui, &setter);
         ui.columns(4, |cols| {
             cols[0].strong("Feel");
-            for param in [&p.temperature as &dyn AnyParam, &p.top_k, &p.space, &p.motif, &p.swing, &p.humanize] {
+            for param in [
+                &p.temperature as &dyn AnyParam,
+                &p.top_k,
+                &p.space,
+                &p.motif,
+                &p.feel,
+                &p.swing,
+                &p.lay_back,
+                &p.humanize,
+            ] {
                 slider(&mut cols[0], param);
             }
             cols[1].strong("Harmony");

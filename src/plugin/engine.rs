@@ -64,6 +64,19 @@ impl KeyMode {
     }
 }
 
+/// How the line is played (the plugin's Feel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeelMode {
+    /// The feel learned from the WJD's solos at the host's tempo: swung eighth
+    /// pairs, laid-back onsets, articulation, louder high notes and "and" accents
+    /// (the phrase's shape is not known ahead live, so it is left out).
+    Auto,
+    /// On the grid, each note its written length, at the Velocity setting.
+    Straight,
+    /// Swing, Gate, Velocity, Humanize and Lay back as set (the plugin before feel).
+    Manual,
+}
+
 /// How Improv listens to the musician.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListenMode {
@@ -161,8 +174,12 @@ pub struct Settings {
     pub humanize: f32,
     /// Fraction of each note's length that sounds, 0.05..=1.
     pub gate: f32,
-    /// Delay of off-beat eighths: 0 = straight, 1 = triplet swing.
+    /// Delay of off-beat eighths: 0 = straight, 1 = triplet swing (Manual feel).
     pub swing: f32,
+    /// How the line is played: the learned feel, straight, or the settings above.
+    pub feel: FeelMode,
+    /// Every onset this many milliseconds late (Manual feel).
+    pub lay_back_ms: f32,
     /// Output MIDI channel, 0..=15.
     pub channel: u8,
     /// Where the chords come from.
@@ -206,6 +223,8 @@ impl Default for Settings {
             humanize: 0.1,
             gate: 0.9,
             swing: 0.0,
+            feel: FeelMode::Manual,
+            lay_back_ms: 0.0,
             channel: 0,
             chord_source: ChordSource::Held,
             key: 0,
@@ -301,6 +320,8 @@ struct Queued {
     key: u8,
     velocity: f32,
     kind: NoteType,
+    /// Generated in this fill, still on the grid (Auto feel plays it afterwards).
+    fresh: bool,
 }
 
 /// The tonic seventh chord of the fixed key and mode, bass in octave 2.
@@ -339,6 +360,10 @@ pub struct Engine {
     moved_len: usize,
     /// The key of the line's last note-on, before any move.
     last_line_key: Option<u8>,
+    /// The feel learned from every WJD solo (Auto).
+    learned: crate::feel::StyleFeel,
+    /// The tempo of the block being processed.
+    tempo: f64,
     running: bool,
     expected: f64,
     /// Beat up to which notes have been generated.
@@ -362,6 +387,20 @@ pub struct Engine {
     /// No note Improv plays sounds at or after this beat (its turn's end).
     limit: f64,
     turn: Turn,
+}
+
+/// The learned feel of all the WJD's solos (`weights/feel.json`, embedded).
+fn learned_feel() -> crate::feel::StyleFeel {
+    let table: crate::feel::FeelTable =
+        serde_json::from_str(crate::feel::render::FEEL_JSON).expect("the embedded feel table is valid (tested)");
+    table.style("ALL").clone()
+}
+
+/// A standard normal draw (Box–Muller).
+fn gaussian(rng: &mut SmallRng) -> f64 {
+    let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+    let v: f64 = rng.random();
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
 fn beats_of(x: Beats) -> f64 {
@@ -391,6 +430,8 @@ impl Engine {
             moved: [(0, 0); QUEUE],
             moved_len: 0,
             last_line_key: None,
+            learned: learned_feel(),
+            tempo: 120.0,
             running: false,
             expected: 0.0,
             generated_to: 0.0,
@@ -674,24 +715,33 @@ impl Engine {
         let queue = &mut self.queue;
         let human = &mut self.human_rng;
         let limit = self.limit;
+        let lay_back = settings.lay_back_ms.clamp(0.0, 200.0) as f64 / 1000.0 * self.tempo / 60.0;
         let mut sink = |d: crate::improvise::Drawn| {
             let Outcome::Note { key, length, kind } = d.outcome else { return };
             let mut start = beats_of(d.at);
             let length = beats_of(length);
-            // Swing: an onset on the second eighth of a beat is delayed by up to a triplet.
-            if (start.fract() - 0.5).abs() < 1e-9 {
-                start += settings.swing.clamp(0.0, 1.0) as f64 / 6.0;
-            }
+            let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
+            let base = settings.velocity.clamp(1, 127) as f32 / 127.0;
+            let (end, velocity, fresh) = match settings.feel {
+                FeelMode::Manual => {
+                    // Swing: an onset on the second eighth of a beat is delayed by up to a triplet.
+                    if (start.fract() - 0.5).abs() < 1e-9 {
+                        start += settings.swing.clamp(0.0, 1.0) as f64 / 6.0;
+                    }
+                    start += lay_back;
+                    let end = start + (length * settings.gate.clamp(0.05, 1.0) as f64).max(1.0 / 64.0);
+                    let jitter = (human.random::<f32>() * 2.0 - 1.0) * settings.humanize.clamp(0.0, 1.0);
+                    (end, (base * (1.0 + 0.5 * jitter)).clamp(1.0 / 127.0, 1.0), false)
+                }
+                FeelMode::Straight => (start + length.max(1.0 / 64.0), base, false),
+                // Played once the beat is complete (`perform_fresh`).
+                FeelMode::Auto => (start + length, base, true),
+            };
             if start >= limit {
                 return;
             }
-            let end = (start + (length * settings.gate.clamp(0.05, 1.0) as f64).max(1.0 / 64.0)).min(limit);
-            let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
-            let jitter = (human.random::<f32>() * 2.0 - 1.0) * settings.humanize.clamp(0.0, 1.0);
-            let velocity =
-                (settings.velocity.clamp(1, 127) as f32 / 127.0 * (1.0 + 0.5 * jitter)).clamp(1.0 / 127.0, 1.0);
             if let Some(slot) = queue.iter_mut().find(|q| q.is_none()) {
-                *slot = Some(Queued { start, end, key: shifted, velocity, kind });
+                *slot = Some(Queued { start, end: end.min(limit), key: shifted, velocity, kind, fresh });
             }
         };
         match settings.chord_source {
@@ -703,6 +753,73 @@ impl Engine {
             }
         }
         self.generated_to = until;
+        if settings.feel == FeelMode::Auto {
+            self.perform_fresh(settings);
+        }
+    }
+
+    /// Auto feel: plays the notes just generated (whole beats, in time order) with
+    /// the learned feel at the host's tempo. The "and" of an eighth-note beat (a
+    /// note on the beat, one on the "and", none on the sixteenths) moves to the
+    /// swing ratio's place, every onset is laid back, each note sounds the learned
+    /// articulation of its written length (warped as its end is), and velocities
+    /// follow pitch and the "and" accent, with variation. Allocation-free.
+    fn perform_fresh(&mut self, settings: &Settings) {
+        use crate::feel::render::{MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, UNEXPLAINED_SD, VELOCITY_PER_SD};
+        let p = Performance::auto(&self.learned, self.tempo);
+        let mut idx = [0usize; QUEUE];
+        let mut n = 0;
+        for (i, q) in self.queue.iter().enumerate() {
+            if q.is_some_and(|q| q.fresh) {
+                idx[n] = i;
+                n += 1;
+            }
+        }
+        let start_of = |q: &[Option<Queued>; QUEUE], i: usize| q[i].map_or(f64::INFINITY, |q| q.start);
+        idx[..n].sort_unstable_by(|&a, &b| start_of(&self.queue, a).total_cmp(&start_of(&self.queue, b)));
+        let fresh = |queue: &[Option<Queued>; QUEUE], beat: f64, pos: f64| {
+            idx[..n].iter().any(|&i| queue[i].is_some_and(|q| (q.start - beat - pos).abs() < 1e-9))
+        };
+        let swing_and = p.swing / (1.0 + p.swing);
+        let eighth_beat = |queue: &[Option<Queued>; QUEUE], beat: f64| {
+            fresh(queue, beat, 0.0) && fresh(queue, beat, 0.5) && !fresh(queue, beat, 0.25) && !fresh(queue, beat, 0.75)
+        };
+        let warp = |queue: &[Option<Queued>; QUEUE], t: f64| {
+            let beat = t.floor();
+            let swung = (t - beat - 0.5).abs() < 1e-9 && eighth_beat(queue, beat);
+            (if swung { beat + swing_and } else { t }) + p.lay_back
+        };
+        let centre = (settings.low as f64 + settings.high as f64) / 2.0 + 12.0 * settings.octave as f64;
+        let articulation = p.articulation.unwrap_or([1.0; 3]);
+        let mut out = [(0.0f64, 0.0f64, 0.0f32); QUEUE];
+        for k in 0..n {
+            let Some(q) = self.queue[idx[k]] else { continue };
+            let pos = q.start - q.start.floor();
+            let place = if pos.abs() < 1e-9 {
+                0
+            } else if (pos - 0.5).abs() < 1e-9 {
+                1
+            } else {
+                2
+            };
+            let start = warp(&self.queue, q.start);
+            let end_written = warp(&self.queue, q.end);
+            let mut end = start + articulation[place] * (end_written - start);
+            end = end.min(end_written - MIN_GAP_BEATS).max(start + MIN_LENGTH_BEATS);
+            let and = if place == 1 { 0.5 } else { -0.5 };
+            let z = p.pitch_slope * (q.key as f64 - centre) / 12.0
+                + p.and_accent * and
+                + UNEXPLAINED_SD * gaussian(&mut self.human_rng);
+            let velocity = ((p.velocity + VELOCITY_PER_SD * z) / 127.0).clamp(1.0 / 127.0, 1.0) as f32;
+            out[k] = (start, end.min(self.limit), velocity);
+        }
+        for k in 0..n {
+            let i = idx[k];
+            let Some(q) = self.queue[i] else { continue };
+            let (start, end, velocity) = out[k];
+            self.queue[i] =
+                (start < self.limit).then_some(Queued { start, end: end.max(start), velocity, fresh: false, ..q });
+        }
     }
 
     fn push(&mut self, msg: NoteMsg) {
@@ -847,6 +964,7 @@ impl Engine {
             self.free_pos = b0;
         }
         let samples_per_beat = sample_rate.max(1.0) as f64 * 60.0 / tempo;
+        self.tempo = tempo;
         let b1 = b0 + len as f64 / samples_per_beat;
         if !self.running {
             self.running = true;
@@ -1214,5 +1332,87 @@ mod tests {
         let ours = out.iter().position(|m| m.line && !m.on && m.key == key);
         let theirs = out.iter().position(|m| !m.line && m.on && m.key == key);
         assert!(ours.is_some() && ours < theirs, "the line's note-off comes first: {out:?}");
+    }
+
+    /// Auto feel at 150 BPM over the built-in progression, the same solo at every
+    /// block size: (sample of each note-on, key, velocity byte), and the note-offs.
+    fn auto_run(block: u32) -> (Vec<(u64, u8, u8)>, Vec<(u64, u8)>) {
+        let s = Settings {
+            feel: FeelMode::Auto,
+            chord_source: ChordSource::Progression,
+            same_solo: true,
+            seed: 11,
+            ..Settings::default()
+        };
+        let mut e = engine();
+        let spb = 48_000.0 * 60.0 / 150.0;
+        let (mut ons, mut offs) = (Vec::new(), Vec::new());
+        let mut sample = 0u64;
+        while (sample as f64) < 64.0 * spb {
+            let t = TransportInfo { playing: true, tempo: Some(150.0), pos_beats: Some(sample as f64 / spb) };
+            for m in e.process(t, 48_000.0, block, &[], false, &s) {
+                let at = sample + m.timing as u64;
+                if m.on {
+                    ons.push((at, m.key, (m.velocity * 127.0).round() as u8));
+                } else {
+                    offs.push((at, m.key));
+                }
+            }
+            sample += block as u64;
+        }
+        (ons, offs)
+    }
+
+    #[test]
+    fn auto_feel_is_sample_accurate_at_any_block_size_and_never_overlaps() {
+        let spb = 48_000.0 * 60.0 / 150.0;
+        let (reference, _) = auto_run(64);
+        assert!(reference.len() > 100, "{} notes", reference.len());
+        for block in [64, 333, 512, 2048] {
+            let (ons, offs) = auto_run(block);
+            assert_eq!(ons.len(), reference.len(), "block {block}");
+            for (a, b) in ons.iter().zip(&reference) {
+                assert_eq!((a.1, a.2), (b.1, b.2), "block {block}: same notes");
+                assert!(a.0.abs_diff(b.0) <= 1, "block {block}: onset {} against {}", a.0, b.0);
+            }
+            // Each note ends before the next starts: never two sounding at once.
+            let mut events: Vec<(u64, bool)> = ons.iter().map(|o| (o.0, true)).collect();
+            events.extend(offs.iter().map(|o| (o.0, false)));
+            events.sort_by_key(|&(t, on)| (t, on));
+            let mut sounding = 0i32;
+            for (_, on) in events {
+                sounding += if on { 1 } else { -1 };
+                assert!((0..=1).contains(&sounding), "block {block}: notes overlap");
+            }
+        }
+        // Laid back and swung: onsets sit behind the beat, and velocities vary.
+        let behind: Vec<f64> = reference.iter().map(|o| o.0 as f64 / spb * 12.0).map(|t| t - t.floor()).collect();
+        let on_grid = behind.iter().filter(|&&x| x < 0.05).count();
+        assert!(on_grid * 10 < reference.len(), "{on_grid} of {} onsets still on the grid", reference.len());
+        let v: Vec<f64> = reference.iter().map(|o| o.2 as f64).collect();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        assert!(sd >= 6.0, "velocity sd {sd:.1}");
+    }
+
+    #[test]
+    fn straight_feel_is_the_grid_at_the_velocity_setting() {
+        let s = Settings { feel: FeelMode::Straight, chord_source: ChordSource::Key, ..Settings::default() };
+        let mut e = engine();
+        let mut sample = 0u64;
+        let mut ons = 0;
+        while sample < 8 * 24_000 {
+            let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(sample as f64 / 24_000.0) };
+            for m in e.process(t, 48_000.0, 500, &[], false, &s) {
+                if m.on {
+                    let at = (sample + m.timing as u64) as f64 / 2_000.0; // twelfths of a beat
+                    assert!((at - at.round()).abs() < 1e-6, "on the 1/12-beat grid: {at}");
+                    assert_eq!(m.velocity, 100.0 / 127.0);
+                    ons += 1;
+                }
+            }
+            sample += 500;
+        }
+        assert!(ons > 8);
     }
 }

@@ -333,6 +333,15 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
         self.params.clone()
     }
 
+    /// Projects saved before the Feel parameter existed load as Manual, so they
+    /// sound as they did (Swing, Gate, Velocity and Humanize as saved); new
+    /// instances start on Auto.
+    fn filter_state(state: &mut PluginState) {
+        if !state.params.contains_key("feel") {
+            state.params.insert("feel".into(), nice_plug::plugin::ParamValue::String("manual".into()));
+        }
+    }
+
     fn task_executor(&mut self) -> TaskExecutor<Self> {
         let shared = self.shared.clone();
         let params = self.params.clone();

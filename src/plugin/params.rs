@@ -117,6 +117,20 @@ pub enum SplitParam {
     Channel,
 }
 
+/// How the line is played, as the host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeelParam {
+    /// The feel learned from the masters at the host's tempo.
+    #[id = "auto"]
+    Auto,
+    /// On the grid, each note its written length.
+    #[id = "straight"]
+    Straight,
+    /// Swing, Gate, Velocity, Humanize and Lay back as set.
+    #[id = "manual"]
+    Manual,
+}
+
 /// Improv's own voice, as the host shows it.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoiceParam {
@@ -185,6 +199,12 @@ pub struct ImprovParams {
     /// Off-beat eighths delayed toward a triplet.
     #[id = "swing"]
     pub swing: FloatParam,
+    /// How the line is played: the learned feel, straight, or as set (Swing, Gate, Velocity, Humanize, Lay back).
+    #[id = "feel"]
+    pub feel: EnumParam<FeelParam>,
+    /// Every onset this much late (Manual feel).
+    #[id = "lay_back"]
+    pub lay_back: FloatParam,
     /// Output MIDI channel (1–16).
     #[id = "channel"]
     pub channel: IntParam,
@@ -316,6 +336,10 @@ impl ImprovParams {
                 .with_value_to_string(formatters::v2s_f32_percentage(0))
                 .with_string_to_value(formatters::s2v_f32_percentage()),
             swing: percent("Swing", d.swing),
+            feel: EnumParam::new("Feel", FeelParam::Auto),
+            lay_back: FloatParam::new("Lay back", 0.0, FloatRange::Linear { min: 0.0, max: 100.0 })
+                .with_unit(" ms")
+                .with_step_size(0.5),
             channel: IntParam::new("Output channel", 1, IntRange::Linear { min: 1, max: 16 }),
             pass_through: BoolParam::new("Pass input through", true),
             chord_source: EnumParam::new(
@@ -385,6 +409,12 @@ impl ImprovParams {
             humanize: self.humanize.value(),
             gate: self.gate.value(),
             swing: self.swing.value(),
+            feel: match self.feel.value() {
+                FeelParam::Auto => super::engine::FeelMode::Auto,
+                FeelParam::Straight => super::engine::FeelMode::Straight,
+                FeelParam::Manual => super::engine::FeelMode::Manual,
+            },
+            lay_back_ms: self.lay_back.value(),
             channel: (self.channel.value().clamp(1, 16) - 1) as u8,
             chord_source: match self.chord_source.value() {
                 SourceParam::Held => ChordSource::Held,

@@ -28,9 +28,33 @@ const MUSICIAN: RGBColor = RGBColor(150, 150, 150);
 
 /// Draws the solo to a PNG, atomically.
 pub fn plot_piano_roll(solo: &Solo, title: &str, path: &Path) -> Result<(), String> {
+    plot_piano_roll_with(solo, &crate::feel::render::Performance::STRAIGHT, title, path)
+}
+
+/// Draws the solo as played with `feel`: each note where it is played, its colour
+/// paler the softer it is (velocity as shade). Straight is [`plot_piano_roll`].
+pub fn plot_piano_roll_with(
+    solo: &Solo,
+    feel: &crate::feel::render::Performance,
+    title: &str,
+    path: &Path,
+) -> Result<(), String> {
+    let played = (!feel.is_straight()).then(|| {
+        let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+        let notes: Vec<(f64, f64, u8)> = solo.notes.iter().map(|n| (beat(n.start), beat(n.length), n.key)).collect();
+        crate::feel::render::perform(&notes, feel, solo.seed)
+    });
     let tmp = crate::cli::atomic::temp_beside(path, ".png")?;
-    draw(solo, title, tmp.path()).map_err(|e| format!("cannot draw the piano roll: {e}"))?;
+    draw(solo, played.as_deref(), title, tmp.path()).map_err(|e| format!("cannot draw the piano roll: {e}"))?;
     crate::cli::atomic::persist(tmp, path)
+}
+
+/// A note's colour at `velocity`: mixed toward white, a velocity of 127 at full
+/// colour and a velocity of 1 at 30 % of it.
+pub fn shade(c: RGBColor, velocity: u8) -> RGBColor {
+    let f = 0.3 + 0.7 * (velocity.clamp(1, 127) as f64 - 1.0) / 126.0;
+    let mix = |x: u8| (255.0 - (255.0 - x as f64) * f).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
 }
 
 /// Height of a row of chord symbols above the roll, pixels.
@@ -91,7 +115,12 @@ pub fn chord_labels(solo: &Solo) -> Vec<LabelBox> {
     out
 }
 
-fn draw(solo: &Solo, title: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+fn draw(
+    solo: &Solo,
+    played: Option<&[(f64, f64, u8)]>,
+    title: &str,
+    path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
     let (width, beats) = extent(solo);
     let labels = chord_labels(solo);
     let rows = labels.iter().map(|l| l.row + 1).max().unwrap_or(0) as u32;
@@ -160,9 +189,12 @@ fn draw(solo: &Solo, title: &str, path: &Path) -> Result<(), Box<dyn std::error:
     for kind in [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other] {
         let style = colour(kind).filled();
         chart
-            .draw_series(solo.notes.iter().filter(|n| n.kind == kind).map(|n| {
-                let (x0, x1) = (beat(n.start), beat(n.start + n.length));
-                Rectangle::new([(x0, n.key as f64), (x1 - 0.03, n.key as f64 + 0.9)], style)
+            .draw_series(solo.notes.iter().enumerate().filter(|(_, n)| n.kind == kind).map(|(i, n)| {
+                let (x0, x1, fill) = match played.and_then(|p| p.get(i)) {
+                    Some(&(start, length, velocity)) => (start, start + length, shade(colour(kind), velocity).filled()),
+                    None => (beat(n.start), beat(n.start + n.length), style),
+                };
+                Rectangle::new([(x0, n.key as f64), (x1 - 0.03, n.key as f64 + 0.9)], fill)
             }))?
             .label(kind.describe())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));

@@ -13,8 +13,8 @@ use improv::improvise::listen::{HeardNote, relatedness};
 use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Style};
 use improv::model::{Precision, Sampling};
 use improv::render::{
-    DEFAULT_PEAK_DBFS, Font, Level, MIN_PEAK_DBFS, TAIL_SECONDS, check_render_length, find_soundfont, plot_piano_roll,
-    render_wav,
+    DEFAULT_PEAK_DBFS, Font, Level, MIN_PEAK_DBFS, TAIL_SECONDS, check_render_length, find_soundfont,
+    plot_piano_roll_with, render_wav,
 };
 use improv::theory::symbol::{key_name, parse_changes};
 use improv::trade::{Turns, heard_notes, trade};
@@ -395,7 +395,8 @@ pub fn run(args: &Args) -> Result<(), String> {
     if args.wav.is_some() {
         check_render_length(solo.end_seconds() + TAIL_SECONDS)?;
     }
-    let midi = solo.to_midi_with(&performance(args, solo.tempo)?);
+    let feel = performance(args, solo.tempo)?;
+    let midi = solo.to_midi_with(&feel);
     improv::cli::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
     if let Some(path) = &args.tokens {
@@ -414,7 +415,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             Some(what) => format!("Improv {what} — seed {seed}; the musician in grey"),
             None => format!("Improv — {} bars, seed {seed}", solo.bars),
         };
-        plot_piano_roll(&solo, &title, png)?;
+        plot_piano_roll_with(&solo, &feel, &title, png)?;
         written.push(png.display().to_string());
     }
     if let (Some(wav), Some(font)) = (&args.wav, &soundfont) {
