@@ -1334,9 +1334,12 @@ mod tests {
         assert!(ours.is_some() && ours < theirs, "the line's note-off comes first: {out:?}");
     }
 
+    /// Note-ons as (sample, key, velocity byte), and note-offs as (sample, key).
+    type Played = (Vec<(u64, u8, u8)>, Vec<(u64, u8)>);
+
     /// Auto feel at 150 BPM over the built-in progression, the same solo at every
-    /// block size: (sample of each note-on, key, velocity byte), and the note-offs.
-    fn auto_run(block: u32) -> (Vec<(u64, u8, u8)>, Vec<(u64, u8)>) {
+    /// block size.
+    fn auto_run(block: u32) -> Played {
         let s = Settings {
             feel: FeelMode::Auto,
             chord_source: ChordSource::Progression,
