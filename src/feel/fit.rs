@@ -71,6 +71,10 @@ pub struct StyleFeel {
     pub articulation_and: f64,
     /// Elsewhere.
     pub articulation_other: f64,
+    /// The articulation's distribution: the mean over solos of each solo's share of
+    /// notes in each tenth (0–0.1, …, 1.4–1.5, 1.5 and over; as `improv evaluate`).
+    #[serde(default)]
+    pub articulation_shares: Vec<f64>,
 }
 
 impl StyleFeel {
@@ -148,7 +152,25 @@ fn style_feel(name: &str, solos: &[&SoloFeel]) -> StyleFeel {
         articulation_beat: med(|f| f.articulation_downbeats).unwrap_or(1.0),
         articulation_and: med(|f| f.articulation_ands).unwrap_or(1.0),
         articulation_other: med(|f| f.articulation_other).unwrap_or(1.0),
+        articulation_shares: articulation_shares(solos),
     }
+}
+
+/// The mean over solos of each solo's articulation histogram as shares.
+fn articulation_shares(solos: &[&SoloFeel]) -> Vec<f64> {
+    let mut sum = vec![0.0; super::ARTICULATION_BINS];
+    let mut counted = 0;
+    for s in solos {
+        let total: u64 = s.feel.articulation.iter().sum();
+        if total == 0 {
+            continue;
+        }
+        counted += 1;
+        for (a, &c) in sum.iter_mut().zip(&s.feel.articulation) {
+            *a += c as f64 / total as f64;
+        }
+    }
+    sum.iter().map(|a| if counted > 0 { a / counted as f64 } else { 0.0 }).collect()
 }
 
 /// Fits the table: all solos, then each style with at least one solo.

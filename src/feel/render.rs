@@ -49,6 +49,10 @@ pub struct Performance {
     /// Share of the gap to the next onset that sounds, for notes held to it: on the
     /// beat, on the "and", elsewhere (`None`: lengths as written).
     pub articulation: Option<[f64; 3]>,
+    /// Instead, each note's share drawn from this distribution over tenths (the
+    /// style's, as learned: [`StyleFeel::articulation_shares`]); shares of 1 and
+    /// over sound to just before the next onset.
+    pub articulation_shares: Option<[f64; super::ARTICULATION_BINS]>,
 }
 
 impl Performance {
@@ -63,6 +67,7 @@ impl Performance {
         and_accent: 0.0,
         jitter: 0.0,
         articulation: None,
+        articulation_shares: None,
     };
 
     /// The learned feel of a style at a tempo. Latin and funk feels are played
@@ -78,7 +83,23 @@ impl Performance {
             and_accent: style.and_accent,
             jitter: UNEXPLAINED_SD,
             articulation: Some([style.articulation_beat, style.articulation_and, style.articulation_other]),
+            articulation_shares: shares(&style.articulation_shares),
         }
+    }
+
+    /// One note's articulation: drawn from the distribution if there is one, else
+    /// the median for its place (0 on the beat, 1 on the "and", 2 elsewhere).
+    pub fn articulation_of(&self, place: usize, rng: &mut SmallRng) -> Option<f64> {
+        let a = self.articulation?;
+        let Some(shares) = self.articulation_shares else { return Some(a[place.min(2)]) };
+        let mut r = rng.random::<f64>() * shares.iter().sum::<f64>();
+        for (bin, share) in shares.iter().enumerate() {
+            r -= share;
+            if r <= 0.0 {
+                return Some(((bin as f64 + rng.random::<f64>()) / 10.0).min(1.0));
+            }
+        }
+        Some(a[place.min(2)])
     }
 
     /// The player's own settings: a swing ratio, a lay-back in milliseconds at
@@ -98,6 +119,12 @@ impl Performance {
     pub fn is_straight(&self) -> bool {
         *self == Performance::STRAIGHT
     }
+}
+
+/// A distribution of articulation shares, if the table has one.
+fn shares(v: &[f64]) -> Option<[f64; super::ARTICULATION_BINS]> {
+    let arr: [f64; super::ARTICULATION_BINS] = v.try_into().ok()?;
+    (arr.iter().sum::<f64>() > 0.0).then_some(arr)
 }
 
 /// Where a note falls in its beat.
@@ -138,6 +165,7 @@ pub fn perform(notes: &[(f64, f64, u8)], p: &Performance, seed: u64) -> Vec<(f64
     }
     // Lengths: a note held to the next onset sounds the articulation's share of
     // the performed gap; a note before a rest keeps its written length.
+    let mut art_rng = SmallRng::seed_from_u64(seed ^ 0x4152_5449);
     let lengths: Vec<f64> = (0..notes.len())
         .map(|i| {
             let (s, l, _) = notes[i];
@@ -145,9 +173,10 @@ pub fn perform(notes: &[(f64, f64, u8)], p: &Performance, seed: u64) -> Vec<(f64
             let gap = next.map(|n| n - s);
             let held = gap.is_some_and(|g| l >= g - 1e-9);
             let to_next = starts.get(i + 1).map(|&n| n - starts[i]);
-            let length = match (p.articulation, held, to_next) {
-                (Some(a), true, Some(g)) => a[place(s - s.floor())] * g,
-                (Some(a), false, _) if next.is_none() => a[place(s - s.floor())] * l,
+            let art = p.articulation_of(place(s - s.floor()), &mut art_rng);
+            let length = match (art, held, to_next) {
+                (Some(a), true, Some(g)) => a * g,
+                (Some(a), false, _) if next.is_none() => a * l,
                 _ => l,
             };
             let room = to_next.map_or(f64::INFINITY, |g| g - MIN_GAP_BEATS);
@@ -260,6 +289,11 @@ mod tests {
         assert_eq!(feel.level_pitch.unwrap() > 0.0, style.pitch_slope > 0.0, "louder high notes, as the masters");
         let art = feel.articulation_downbeats.unwrap();
         assert!((art - style.articulation_beat).abs() < 0.05, "articulation {art}");
+        // Its articulation is distributed as the masters': overlap of the histograms.
+        let total: u64 = feel.articulation.iter().sum();
+        let ours: Vec<f64> = feel.articulation.iter().map(|&c| c as f64 / total as f64).collect();
+        let overlap: f64 = ours.iter().zip(&style.articulation_shares).map(|(a, b)| a.min(*b)).sum();
+        assert!(overlap >= 0.7, "articulation overlap {overlap:.2}");
         // The same seed plays the same dynamics.
         assert_eq!(perform(&eighths(), &p, 7), played);
     }

@@ -790,7 +790,6 @@ impl Engine {
             (if swung { beat + swing_and } else { t }) + p.lay_back
         };
         let centre = (settings.low as f64 + settings.high as f64) / 2.0 + 12.0 * settings.octave as f64;
-        let articulation = p.articulation.unwrap_or([1.0; 3]);
         let mut out = [(0.0f64, 0.0f64, 0.0f32); QUEUE];
         for k in 0..n {
             let Some(q) = self.queue[idx[k]] else { continue };
@@ -804,7 +803,8 @@ impl Engine {
             };
             let start = warp(&self.queue, q.start);
             let end_written = warp(&self.queue, q.end);
-            let mut end = start + articulation[place] * (end_written - start);
+            let art = p.articulation_of(place, &mut self.human_rng).unwrap_or(1.0);
+            let mut end = start + art * (end_written - start);
             end = end.min(end_written - MIN_GAP_BEATS).max(start + MIN_LENGTH_BEATS);
             let and = if place == 1 { 0.5 } else { -0.5 };
             let z = p.pitch_slope * (q.key as f64 - centre) / 12.0
