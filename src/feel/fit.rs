@@ -158,7 +158,7 @@ fn style_feel(name: &str, solos: &[&SoloFeel]) -> StyleFeel {
 
 /// The mean over solos of each solo's articulation histogram as shares.
 fn articulation_shares(solos: &[&SoloFeel]) -> Vec<f64> {
-    let mut sum = vec![0.0; super::ARTICULATION_BINS];
+    let mut sum = [0.0; super::ARTICULATION_BINS];
     let mut counted = 0;
     for s in solos {
         let total: u64 = s.feel.articulation.iter().sum();
