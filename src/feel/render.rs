@@ -127,8 +127,9 @@ fn shares(v: &[f64]) -> Option<[f64; super::ARTICULATION_BINS]> {
     (arr.iter().sum::<f64>() > 0.0).then_some(arr)
 }
 
-/// Where a note falls in its beat.
-fn place(position: f64) -> usize {
+/// Where a note falls in its beat: 0 on the beat, 1 on the "and", 2 elsewhere
+/// (the index into [`Performance::articulation`]).
+pub fn place(position: f64) -> usize {
     if position.abs() < 1e-9 {
         0
     } else if (position - 0.5).abs() < 1e-9 {
@@ -213,7 +214,7 @@ fn phrase_span(phrases: &[i64], i: usize) -> (usize, usize) {
 }
 
 /// A standard normal draw (Box–Muller).
-fn gaussian(rng: &mut SmallRng) -> f64 {
+pub fn gaussian(rng: &mut SmallRng) -> f64 {
     let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
     let v: f64 = rng.random();
     (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()

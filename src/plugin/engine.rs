@@ -396,13 +396,6 @@ fn learned_feel() -> crate::feel::StyleFeel {
     table.style("ALL").clone()
 }
 
-/// A standard normal draw (Box–Muller).
-fn gaussian(rng: &mut SmallRng) -> f64 {
-    let u: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
-    let v: f64 = rng.random();
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
-
 fn beats_of(x: Beats) -> f64 {
     *x.numer() as f64 / *x.denom() as f64
 }
@@ -765,7 +758,9 @@ impl Engine {
     /// articulation of its written length (warped as its end is), and velocities
     /// follow pitch and the "and" accent, with variation. Allocation-free.
     fn perform_fresh(&mut self, settings: &Settings) {
-        use crate::feel::render::{MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, UNEXPLAINED_SD, VELOCITY_PER_SD};
+        use crate::feel::render::{
+            MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, UNEXPLAINED_SD, VELOCITY_PER_SD, gaussian, place,
+        };
         let p = Performance::auto(&self.learned, self.tempo);
         let mut idx = [0usize; QUEUE];
         let mut n = 0;
@@ -793,14 +788,7 @@ impl Engine {
         let mut out = [(0.0f64, 0.0f64, 0.0f32); QUEUE];
         for k in 0..n {
             let Some(q) = self.queue[idx[k]] else { continue };
-            let pos = q.start - q.start.floor();
-            let place = if pos.abs() < 1e-9 {
-                0
-            } else if (pos - 0.5).abs() < 1e-9 {
-                1
-            } else {
-                2
-            };
+            let place = place(q.start - q.start.floor());
             let start = warp(&self.queue, q.start);
             let end_written = warp(&self.queue, q.end);
             let art = p.articulation_of(place, &mut self.human_rng).unwrap_or(1.0);
