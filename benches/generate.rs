@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use improv::generate::{GenerateOptions, generate, reference_changes};
-use improv::improvise::{Guidance, Style};
+use improv::improvise::{Guidance, Playing};
 use improv::model::Precision;
 use std::hint::black_box;
 
@@ -11,9 +11,9 @@ fn bench(c: &mut Criterion) {
     let weights = improv::default_weights().unwrap();
     let changes = reference_changes();
     let options =
-        GenerateOptions { bars: 64, tempo: 130.0, style: Style::default(), seed: 7, precision: Precision::LIVE };
+        GenerateOptions { bars: 64, tempo: 130.0, style: Playing::default(), seed: 7, precision: Precision::LIVE };
     c.bench_function("generate/64-bars", |b| b.iter(|| generate(&weights, &changes, black_box(&options)).to_midi()));
-    let plain = GenerateOptions { style: Style { guidance: Guidance::PLAIN, ..Style::default() }, ..options };
+    let plain = GenerateOptions { style: Playing { guidance: Guidance::PLAIN, ..Playing::default() }, ..options };
     c.bench_function("generate/64-bars-plain", |b| {
         b.iter(|| generate(&weights, &changes, black_box(&plain)).to_midi())
     });

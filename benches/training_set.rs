@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use improv::corpus::CorpusOptions;
 use improv::dataset::{REFERENCE_DRAW_SEED, REFERENCE_TX, REFERENCE_WINDOWS, Windows};
 use improv::generate::{GenerateOptions, changes_from_symbols, generate};
-use improv::improvise::Style;
+use improv::improvise::Playing;
 use improv::model::{Precision, TrainConfig, train};
 use improv::theory::symbol::parse_changes;
 use improv::training_set::{Encoded, encode_files, find_files};
@@ -31,7 +31,7 @@ fn corpus(n: usize) -> (tempfile::TempDir, Vec<(PathBuf, Option<String>)>) {
         let options = GenerateOptions {
             bars: 16,
             tempo: 130.0,
-            style: Style::default(),
+            style: Playing::default(),
             seed: i as u64,
             precision: Precision::LIVE,
         };

@@ -1,5 +1,6 @@
 //! Training windows, drawn exactly as the reference's `data_processing` draws them.
 
+use crate::model::Heard;
 use crate::mt19937::Mt19937;
 
 /// Windows drawn by the reference (`m = 60`).
@@ -18,6 +19,9 @@ pub struct Windows {
     pub x: Vec<Vec<Option<usize>>>,
     /// Targets `[window][step]`: step t is input t + 1; the last step is `None`.
     pub y: Vec<Vec<Option<usize>>>,
+    /// What a model that hears is given with each input `[window][step]` (empty
+    /// for the seed model, which hears only its tokens).
+    pub heard: Vec<Vec<Heard>>,
 }
 
 /// Why windows cannot be drawn.
@@ -51,7 +55,7 @@ impl Windows {
             .iter()
             .map(|&s| (1..tx).map(|j| Some(corpus[s + j])).chain(std::iter::once(None)).collect())
             .collect();
-        Ok(Self { starts, x, y })
+        Ok(Self { starts, x, y, heard: Vec::new() })
     }
 
     /// Draws `m` windows of `tx` tokens from several sequences (one per file), no
@@ -80,7 +84,12 @@ impl Windows {
             pos += s.len();
         }
         let mut rng = Mt19937::new(seed);
-        let mut out = Self { starts: Vec::with_capacity(m), x: Vec::with_capacity(m), y: Vec::with_capacity(m) };
+        let mut out = Self {
+            starts: Vec::with_capacity(m),
+            x: Vec::with_capacity(m),
+            y: Vec::with_capacity(m),
+            heard: Vec::new(),
+        };
         for _ in 0..m {
             let r = rng.numpy_below(total as u32) as usize;
             // The last sequence whose first start is at or before r, skipping empty ranges.
@@ -97,8 +106,14 @@ impl Windows {
     /// random subset): `(kept, split off)`.
     pub fn split_off(mut self, n: usize) -> (Self, Self) {
         let at = self.x.len().saturating_sub(n);
-        let tail = Self { starts: self.starts.split_off(at), x: self.x.split_off(at), y: self.y.split_off(at) };
+        let heard = if self.heard.is_empty() { Vec::new() } else { self.heard.split_off(at) };
+        let tail = Self { starts: self.starts.split_off(at), x: self.x.split_off(at), y: self.y.split_off(at), heard };
         (self, tail)
+    }
+
+    /// The heard features of some windows, in order (empty if the windows hear nothing).
+    pub fn heard_of(&self, windows: &[usize]) -> Vec<&[Heard]> {
+        if self.heard.is_empty() { Vec::new() } else { windows.iter().map(|&i| self.heard[i].as_slice()).collect() }
     }
 
     /// The reference draw: 60 windows of 30, numpy seed 0.

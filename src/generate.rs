@@ -1,7 +1,7 @@
 //! The offline solo loop: bars of chords in, a melody out (what `improv generate` runs).
 
 use crate::grammar::{DecodeOptions, Harmony, NoteType, PythonRandom, classify_pc, decode_reference};
-use crate::improvise::{Drawn, Improviser, LiveModel, LoopedChanges, Outcome, Style};
+use crate::improvise::{Drawn, Improviser, LiveModel, LoopedChanges, Outcome, Playing};
 use crate::midi::{Conductor, NoteOut, TrackOut, write_smf};
 use crate::model::{Model, Precision, Sampling, Weights};
 use crate::score::{Beats, ChordEvent};
@@ -155,7 +155,7 @@ pub struct GenerateOptions {
     /// Tempo in BPM.
     pub tempo: f64,
     /// Sampling, register and guidance.
-    pub style: Style,
+    pub style: Playing,
     /// Seed of sampling, decoding and guidance.
     pub seed: u64,
     /// The model step's weights: f16 live (the default), f32 for Keras parity and

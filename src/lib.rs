@@ -11,8 +11,10 @@ pub mod evaluate;
 pub mod feel;
 pub mod generate;
 pub mod grammar;
+pub mod hearing;
 pub mod improvise;
 pub mod leadsheet;
+pub mod masters;
 pub mod midi;
 pub mod model;
 pub mod mt19937;
@@ -38,4 +40,14 @@ pub const DEFAULT_WEIGHTS: &[u8] = include_bytes!("../weights/metheny.bin");
 /// Parses the embedded default weights.
 pub fn default_weights() -> Result<Weights, WeightsError> {
     Weights::from_bytes(DEFAULT_WEIGHTS)
+}
+
+/// The masters' model, embedded: it hears the chord, the beat and the style, and
+/// learned from the Weimar Jazz Database's solos. Trained by
+/// `bash scripts/train-wjd.sh` (README, "Learned from the masters").
+pub const MASTERS_WEIGHTS: &[u8] = include_bytes!("../weights/wjd.bin");
+
+/// Parses the embedded masters' model.
+pub fn masters_weights() -> Result<Weights, WeightsError> {
+    Weights::from_bytes(MASTERS_WEIGHTS)
 }

@@ -5,7 +5,7 @@
 use crate::corpus::CorpusOptions;
 use crate::evaluate::{ChordTimeline, Measures, MelodyNote, measure, subject_from_midi};
 use crate::generate::{Changes, GenerateOptions, changes_from_symbols, generate_traced, reference_changes};
-use crate::improvise::{Guidance, REFERENCE_MIDI, Style};
+use crate::improvise::{Guidance, Playing, REFERENCE_MIDI};
 use crate::model::{Precision, Sampling, Weights};
 
 /// The six progressions of the study: name and changes (`None`: the reference's).
@@ -203,7 +203,7 @@ fn solo(
         precision,
         bars: BARS,
         tempo: 130.0,
-        style: Style { sampling: Sampling { temperature, top_k: 16 }, guidance, ..Style::default() },
+        style: Playing { sampling: Sampling { temperature, top_k: 16 }, guidance, ..Playing::default() },
         seed,
     };
     let mut drawn = Vec::new();

@@ -33,6 +33,21 @@ pub struct TakenFile {
     pub tokens: Vec<String>,
     /// What the reader left out (MusicXML).
     pub remarks: Vec<String>,
+    /// Its lines in the masters' grammar (empty when encoded in the seed grammar;
+    /// then `tokens` are these lines' tokens, laid end to end).
+    pub lines: Vec<Vec<crate::grammar::masters::LineStep>>,
+    /// The style it was played in (a WJD solo's label, else `All`).
+    pub style: crate::hearing::JazzStyle,
+}
+
+/// Which grammar files are encoded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Grammar {
+    /// The reference's grammar, bar by bar (the seed model's).
+    #[default]
+    Seed,
+    /// The masters' grammar, line by line, for a model that hears.
+    Masters,
 }
 
 /// One input file and what became of it.
@@ -120,12 +135,23 @@ pub fn encode_files(
     min_tokens: usize,
     progress: impl Fn() + Sync,
 ) -> Vec<FileReport> {
+    encode_files_in(files, options, Grammar::Seed, min_tokens, progress)
+}
+
+/// [`encode_files`] in a grammar.
+pub fn encode_files_in(
+    files: &[(PathBuf, Option<String>)],
+    options: &CorpusOptions,
+    grammar: Grammar,
+    min_tokens: usize,
+    progress: impl Fn() + Sync,
+) -> Vec<FileReport> {
     files
         .par_iter()
         .map(|(path, skipped)| {
             let outcome = match skipped {
                 Some(why) => Err(why.clone()),
-                None => encode(path, options, min_tokens),
+                None => encode(path, options, grammar, min_tokens),
             };
             progress();
             FileReport { path: path.clone(), outcome }
@@ -133,7 +159,7 @@ pub fn encode_files(
         .collect()
 }
 
-fn encode(path: &Path, options: &CorpusOptions, min_tokens: usize) -> Result<TakenFile, String> {
+fn encode(path: &Path, options: &CorpusOptions, grammar: Grammar, min_tokens: usize) -> Result<TakenFile, String> {
     if path.is_dir() {
         return Err("cannot read: is a folder".into());
     }
@@ -143,7 +169,14 @@ fn encode(path: &Path, options: &CorpusOptions, min_tokens: usize) -> Result<Tak
         }
         other => other.map_err(|e| e.to_string())?,
     };
-    let tokens = corpus.tokens();
+    let lines = match grammar {
+        Grammar::Seed => Vec::new(),
+        Grammar::Masters => crate::masters::lines_of(&corpus),
+    };
+    let tokens = match grammar {
+        Grammar::Seed => corpus.tokens(),
+        Grammar::Masters => lines.iter().flatten().map(|s| s.token.to_string()).collect(),
+    };
     if tokens.len() < min_tokens {
         // Say which melody gave so little: it may be the wrong part.
         let hint = if options.melody.is_none() && corpus.parts.len() > 2 {
@@ -164,7 +197,9 @@ fn encode(path: &Path, options: &CorpusOptions, min_tokens: usize) -> Result<Tak
         chords: corpus.chords.label.clone(),
         bars: corpus.measures.len(),
         tokens,
+        style: crate::masters::style_of(&corpus),
         remarks: corpus.remarks,
+        lines,
     })
 }
 

@@ -85,12 +85,12 @@ fn streaming_generation_does_not_allocate() {
 
 #[test]
 fn guided_improvising_does_not_allocate() {
-    use improv::improvise::{HeldChord, Improviser, LiveModel, LoopedChanges, Outcome, Style, reference_changes};
+    use improv::improvise::{HeldChord, Improviser, LiveModel, LoopedChanges, Outcome, Playing, reference_changes};
     let weights = improv::default_weights().unwrap();
     let mut imp = Improviser::new(Box::new(LiveModel::new(&weights, "test".into())), 3);
     let progression = LoopedChanges::new(&reference_changes());
     let held = HeldChord { harmony: Some(Harmony::new(&[50, 53, 57, 60])), since: None };
-    let style = Style::default();
+    let style = Playing::default();
     let mut notes = 0usize;
     let n = allocations(|| {
         for beat in 1..=256i64 {

@@ -96,7 +96,7 @@ fn generate_writes_the_tokens_it_drew() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let notes = tokens.iter().filter(|t| t["outcome"] == "note").count();
     assert!(stdout.contains(&format!("{notes} notes from {} tokens", tokens.len())), "{stdout}");
-    let vocabulary = improv::default_weights().unwrap().vocabulary;
+    let vocabulary = improv::masters_weights().unwrap().vocabulary;
     let mut last = -1.0;
     for t in tokens {
         assert!(vocabulary.index(t["token"].as_str().unwrap()).is_some(), "{t}");

@@ -3,7 +3,7 @@
 //! meets the musicality targets (a few seeds here; `scripts/musicality.sh` runs 20).
 
 use improv::generate::{GenerateOptions, changes_from_symbols, generate, reference_changes};
-use improv::improvise::{Guidance, Style};
+use improv::improvise::{Guidance, Playing};
 use improv::model::{Precision, Sampling};
 use improv::theory::symbol::parse_changes;
 use proptest::prelude::*;
@@ -25,10 +25,10 @@ fn plain_is_the_first_versions_output_byte_for_byte() {
     ];
     let mut checked = 0;
     for seed in 0..10u64 {
-        let plain = |temperature, top_k| Style {
+        let plain = |temperature, top_k| Playing {
             sampling: Sampling { temperature, top_k },
             guidance: Guidance::PLAIN,
-            ..Style::default()
+            ..Playing::default()
         };
         let reference =
             GenerateOptions { bars: 8, tempo: 130.0, style: plain(0.9, 16), seed, precision: Precision::F32 };
@@ -73,7 +73,7 @@ proptest! {
     ) {
         let weights = improv::default_weights().unwrap();
         let guidance = Guidance { enabled: true, time: true, harmony, space, motif, novelty, line };
-        let style = Style { sampling: Sampling { temperature, top_k }, low, high: low + span, guidance };
+        let style = Playing { sampling: Sampling { temperature, top_k }, low, high: low + span, guidance, ..Playing::default() };
         let options = GenerateOptions { bars: 8, tempo: 130.0, style, seed, precision: Precision::LIVE };
         let solo = generate(&weights, &changes(PROGRESSIONS[which]), &options);
         let mut last_end = improv::score::Beats::from_integer(0);
@@ -117,7 +117,7 @@ fn classification_does_not_depend_on_key_or_spelling() {
     use improv::grammar::{Harmony, classify_pc};
     let weights = improv::default_weights().unwrap();
     let options =
-        GenerateOptions { bars: 8, tempo: 130.0, style: Style::default(), seed: 5, precision: Precision::LIVE };
+        GenerateOptions { bars: 8, tempo: 130.0, style: Playing::default(), seed: 5, precision: Precision::LIVE };
     let solo = generate(&weights, &changes("Dm7 | G7 | Cmaj7 | Cmaj7"), &options);
     let kinds = |t: u8| -> Vec<_> {
         solo.notes

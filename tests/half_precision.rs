@@ -94,7 +94,7 @@ fn f16_greedy_tokens_are_the_references() {
 fn f16_draws_agree_with_f32() {
     use improv::generate::{GenerateOptions, generate_traced, reference_changes};
     let weights = improv::default_weights().unwrap();
-    let style = improv::improvise::Style::default();
+    let style = improv::improvise::Playing::default();
     let exact = Model::with_precision(&weights.params, Precision::F32);
     let streams: Vec<Vec<usize>> = (1..=20u64)
         .map(|seed| {

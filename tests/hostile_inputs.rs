@@ -12,7 +12,7 @@ mod common;
 use common::assert_fails;
 use improv::corpus::{Corpus, CorpusOptions, chord_bars};
 use improv::generate::{GenerateOptions, generate, reference_changes};
-use improv::improvise::Style;
+use improv::improvise::Playing;
 use improv::model::{Precision, Weights, WeightsError};
 use improv::score::Beats;
 use improv::theory::symbol::parse_changes;
@@ -136,7 +136,7 @@ fn weights_mutants_are_read_or_refused() {
     let mut rng = StdRng::seed_from_u64(11);
     let changes = reference_changes();
     let options =
-        GenerateOptions { bars: 4, tempo: 120.0, style: Style::default(), seed: 1, precision: Precision::LIVE };
+        GenerateOptions { bars: 4, tempo: 120.0, style: Playing::default(), seed: 1, precision: Precision::LIVE };
     let (mut read, mut reached_decoder, mut worst) = (0usize, 0usize, Duration::ZERO);
     for case in 0..cases() {
         let mut bytes = mutate(improv::DEFAULT_WEIGHTS, &mut rng);

@@ -671,7 +671,7 @@ mod state {
 #[test]
 fn plugin_plays_what_the_cli_generates() {
     use improv::generate::{GenerateOptions, generate, reference_changes};
-    use improv::improvise::Style;
+    use improv::improvise::Playing;
     use improv::model::Precision;
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     let (seed, tempo, bars) = (7u64, 130.0, 8.0);
@@ -694,7 +694,7 @@ fn plugin_plays_what_the_cli_generates() {
     );
     let weights = improv::default_weights().unwrap();
     let options =
-        GenerateOptions { bars: bars as usize, tempo, style: Style::default(), seed, precision: Precision::LIVE };
+        GenerateOptions { bars: bars as usize, tempo, style: Playing::default(), seed, precision: Precision::LIVE };
     let solo = generate(&weights, &reference_changes(), &options);
     let cli: Vec<(f64, u8)> = solo
         .notes

@@ -5,7 +5,7 @@
 mod common;
 
 use improv::generate::{GenerateOptions, changes_from_symbols};
-use improv::improvise::Style;
+use improv::improvise::Playing;
 use improv::improvise::listen::{HeardNote, relatedness};
 use improv::model::Precision;
 use improv::theory::symbol::parse_changes;
@@ -78,7 +78,7 @@ fn calls() -> Vec<Vec<HeardNote>> {
 }
 
 fn options(seed: u64) -> GenerateOptions {
-    GenerateOptions { bars: 8, tempo: 160.0, style: Style::default(), seed, precision: Precision::LIVE }
+    GenerateOptions { bars: 8, tempo: 160.0, style: Playing::default(), seed, precision: Precision::LIVE }
 }
 
 /// The answer's notes as (onset in twelfths from the answer's start, key).

@@ -6,10 +6,13 @@ use improv::corpus::CorpusOptions;
 use improv::dataset::{REFERENCE_DRAW_SEED, REFERENCE_TX, REFERENCE_WINDOWS, Windows};
 use improv::model::trainer::{BATCH_SIZE, EPOCHS};
 use improv::model::{
-    HIDDEN, SourceFile, TrainConfig, TrainingInfo, Validation, Weights, adam::LEARNING_RATE, train_validated,
+    HIDDEN, SourceFile, TrainConfig, TrainingInfo, Validation, Weights, adam::LEARNING_RATE, train_from,
+    train_validated,
 };
 use improv::render::plot_loss;
-use improv::training_set::{Encoded, FileReport, combined_sha256, encode_files, find_files, validation_files};
+use improv::training_set::{
+    Encoded, FileReport, Grammar, combined_sha256, encode_files_in, find_files, validation_files,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,6 +82,14 @@ struct Args {
     /// Also draw the loss curve as a PNG.
     #[arg(long)]
     loss_png: Option<PathBuf>,
+    /// Train a model that hears the chord, the beat and the style, in the
+    /// masters' grammar (what `weights/wjd.bin` is).
+    #[arg(long)]
+    hears: bool,
+    /// Continue from a trained model (`wjd`, `metheny` or a weights file) with its
+    /// vocabulary and shape: fine-tuning on your own files.
+    #[arg(long, value_name = "MODEL")]
+    from: Option<String>,
 }
 
 fn check(args: &Args) -> Result<(), String> {
@@ -179,7 +190,10 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
         ProgressStyle::with_template("{bar:40} encoding {pos}/{len} files  {elapsed}").expect("valid template"),
     );
     let start = Instant::now();
-    let reports = encode_files(&files, &options, args.window_len + 1, || bar.inc(1));
+    let from = args.from.as_deref().map(from_weights).transpose()?;
+    let hears = args.hears || from.as_ref().is_some_and(|w| w.hearing != 0);
+    let grammar = if hears { Grammar::Masters } else { Grammar::Seed };
+    let reports = encode_files_in(&files, &options, grammar, args.window_len + 1, || bar.inc(1));
     let encode_wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     print_table(&reports);
@@ -193,70 +207,30 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
         }
         (true, all) => return Err(format!("none of the {} files found is usable (see the table)", all.len())),
     }
-    let encoded = Encoded::of(&reports);
-    let tokens: usize = encoded.sequences.iter().map(Vec::len).sum();
+    let tokens: usize = taken.iter().filter_map(|r| r.outcome.as_ref().ok()).map(|t| t.tokens.len()).sum();
     println!(
-        "{} of {} files taken: {tokens} tokens, {} distinct values (encoded in {encode_wall:.2} s, {:.0} tokens/s)",
+        "{} of {} files taken: {tokens} tokens (encoded in {encode_wall:.2} s, {:.0} tokens/s)",
         taken.len(),
         reports.len(),
-        encoded.vocabulary.len(),
         tokens as f64 / encode_wall.max(1e-9)
     );
-    if encoded.vocabulary.len() > u16::MAX as usize {
+    let set = if hears { masters_set(args, &taken, from.as_ref())? } else { seed_set(args, &reports, &taken)? };
+    if from.as_ref().is_some_and(|w| w.hearing == 0) && set.vocabulary != from.as_ref().expect("some").vocabulary {
         return Err(format!(
-            "{} distinct tokens, more than the {} a model can have",
-            encoded.vocabulary.len(),
-            u16::MAX
+            "--from {}: the model's vocabulary ({} values) is not this corpus's ({} values); a seed-grammar model continues only on the same tokens — fine-tune a model that hears (--from wjd) instead",
+            args.from.as_deref().unwrap_or_default(),
+            from.as_ref().map_or(0, |w| w.vocabulary.len()),
+            set.vocabulary.len()
         ));
     }
-    // Which sequences train and which validate.
-    let held: Vec<usize> = match args.val_files {
-        Some(n) if n >= taken.len() => {
-            return Err(format!("--val-files {n} leaves no file to train on ({} taken)", taken.len()));
-        }
-        Some(n) => validation_files(taken.len(), n, args.seed),
-        None => Vec::new(),
-    };
-    let seqs = |keep: bool| -> Vec<&[usize]> {
-        (0..taken.len()).filter(|i| held.contains(i) != keep).map(|i| encoded.sequences[i].as_slice()).collect()
-    };
-    let (train_seqs, val_seqs) = (seqs(true), seqs(false));
-    let m = args.windows.unwrap_or(REFERENCE_WINDOWS * train_seqs.len());
-    let too_short = |e: improv::dataset::TooShort| e.to_string();
-    let drawn = Windows::draw_across(&train_seqs, m, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
-    let (windows, val_windows) = match (args.val_share, val_seqs.is_empty()) {
-        (Some(share), _) => {
-            let n = ((m as f64 * share).round() as usize).clamp(1, m.saturating_sub(1).max(1));
-            if n >= m {
-                return Err(format!("--val-share {share} of {m} windows leaves none to train on"));
-            }
-            let (kept, held) = drawn.split_off(n);
-            (kept, Some(held))
-        }
-        (None, false) => {
-            // As many validation windows per possible start as training windows.
-            let starts = |s: &[&[usize]]| s.iter().map(|x| x.len().saturating_sub(args.window_len)).sum::<usize>();
-            let n = (m * starts(&val_seqs)).div_ceil(starts(&train_seqs).max(1)).clamp(1, m);
-            let held = Windows::draw_across(&val_seqs, n, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
-            (drawn, Some(held))
-        }
-        (None, true) => (drawn, None),
-    };
-    if let Some(v) = &val_windows {
-        let what = if held.is_empty() {
-            "held-out windows".to_string()
-        } else {
-            let names: Vec<String> = held.iter().map(|&i| taken[i].name()).collect();
-            format!("windows of the held-out {} ({})", if held.len() == 1 { "file" } else { "files" }, names.join(", "))
-        };
-        println!("validation: {} {what}; training: {} windows", v.x.len(), windows.x.len());
-    }
+    let Set { vocabulary, corpus, windows, val_windows } = set;
     let config = TrainConfig {
         epochs: args.epochs,
         learning_rate: args.lr,
         batch_size: args.batch,
         hidden: args.hidden,
         seed: args.seed,
+        heard: if hears { improv::hearing::FEATURES } else { 0 },
     };
     let bar = ProgressBar::new(args.epochs as u64);
     bar.set_style(
@@ -264,13 +238,17 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
     );
     let validation = val_windows.as_ref().map(|w| Validation { windows: w, patience: args.early_stop });
     let start = Instant::now();
-    let trained = train_validated(&windows, validation, encoded.vocabulary.len(), &config, |r| {
+    let report = |r: improv::model::EpochReport| {
         match r.validation {
             Some(v) => bar.set_message(format!("{:.3}  validation {v:.3}", r.loss)),
             None => bar.set_message(format!("{:.3}", r.loss)),
         }
         bar.inc(1);
-    });
+    };
+    let trained = match &from {
+        Some(w) => train_from(&windows, validation, w.params.clone(), &config, report),
+        None => train_validated(&windows, validation, vocabulary.len(), &config, report),
+    };
     let wall = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let losses = &trained.losses;
@@ -299,14 +277,14 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
         window_len: args.window_len as u32,
         losses: losses.clone(),
     };
-    let corpus = encoded.sequences.iter().map(|s| s.iter().map(|&i| i as u16).collect()).collect();
     let weights = Weights {
         params: trained.params,
-        vocabulary: encoded.vocabulary,
+        vocabulary,
         training,
         corpus,
         sources,
         validation: trained.validation.clone(),
+        hearing: if hears { improv::hearing::LAYOUT } else { 0 },
     };
     weights.validate().map_err(|e| format!("training produced unusable weights: {e}"))?;
     if let Some(png) = &args.loss_png {
@@ -361,6 +339,135 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
     );
     println!("wrote {} ({} parameters)", out.display(), weights.params.count());
     Ok(())
+}
+
+/// What a model trains on: its vocabulary, each file's tokens (for novelty), and
+/// the training and validation windows.
+struct Set {
+    vocabulary: improv::grammar::Vocabulary,
+    corpus: Vec<Vec<u16>>,
+    windows: Windows,
+    val_windows: Option<Windows>,
+}
+
+/// The validation files `--val-files` holds out (indices into the taken files).
+fn held_files(args: &Args, taken: usize) -> Result<Vec<usize>, String> {
+    match args.val_files {
+        Some(n) if n >= taken => Err(format!("--val-files {n} leaves no file to train on ({taken} taken)")),
+        Some(n) => Ok(validation_files(taken, n, args.seed)),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Says which windows validate.
+fn print_validation(taken: &[&FileReport], held: &[usize], val: &Windows, train: &Windows) {
+    let what = if held.is_empty() {
+        "held-out windows".to_string()
+    } else {
+        let names: Vec<String> = held.iter().map(|&i| taken[i].name()).collect();
+        format!("windows of the held-out {} ({})", if held.len() == 1 { "file" } else { "files" }, names.join(", "))
+    };
+    println!("validation: {} {what}; training: {} windows", val.x.len(), train.x.len());
+}
+
+/// The seed grammar's training set: every distinct token, windows across files.
+fn seed_set(args: &Args, reports: &[FileReport], taken: &[&FileReport]) -> Result<Set, String> {
+    let encoded = Encoded::of(reports);
+    println!("seed grammar: {} distinct values", encoded.vocabulary.len());
+    if encoded.vocabulary.len() > u16::MAX as usize {
+        return Err(format!(
+            "{} distinct tokens, more than the {} a model can have",
+            encoded.vocabulary.len(),
+            u16::MAX
+        ));
+    }
+    // Which sequences train and which validate.
+    let held = held_files(args, taken.len())?;
+    let seqs = |keep: bool| -> Vec<&[usize]> {
+        (0..taken.len()).filter(|i| held.contains(i) != keep).map(|i| encoded.sequences[i].as_slice()).collect()
+    };
+    let (train_seqs, val_seqs) = (seqs(true), seqs(false));
+    let m = args.windows.unwrap_or(REFERENCE_WINDOWS * train_seqs.len());
+    let too_short = |e: improv::dataset::TooShort| e.to_string();
+    let drawn = Windows::draw_across(&train_seqs, m, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
+    let (windows, val_windows) = match (args.val_share, val_seqs.is_empty()) {
+        (Some(share), _) => {
+            let n = ((m as f64 * share).round() as usize).clamp(1, m.saturating_sub(1).max(1));
+            if n >= m {
+                return Err(format!("--val-share {share} of {m} windows leaves none to train on"));
+            }
+            let (kept, held) = drawn.split_off(n);
+            (kept, Some(held))
+        }
+        (None, false) => {
+            // As many validation windows per possible start as training windows.
+            let starts = |s: &[&[usize]]| s.iter().map(|x| x.len().saturating_sub(args.window_len)).sum::<usize>();
+            let n = (m * starts(&val_seqs)).div_ceil(starts(&train_seqs).max(1)).clamp(1, m);
+            let held = Windows::draw_across(&val_seqs, n, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
+            (drawn, Some(held))
+        }
+        (None, true) => (drawn, None),
+    };
+    if let Some(v) = &val_windows {
+        print_validation(taken, &held, v, &windows);
+    }
+    let corpus = encoded.sequences.iter().map(|s| s.iter().map(|&i| i as u16).collect()).collect();
+    Ok(Set { vocabulary: encoded.vocabulary, corpus, windows, val_windows })
+}
+
+/// The masters' grammar's training set: a vocabulary of the tokens common enough
+/// (or the `--from` model's), lines that hear, windows across lines.
+fn masters_set(args: &Args, taken: &[&FileReport], from: Option<&Weights>) -> Result<Set, String> {
+    use improv::masters::{HeardLine, index_lines, vocabulary, windows as draw};
+    let files: Vec<&improv::training_set::TakenFile> = taken.iter().filter_map(|r| r.outcome.as_ref().ok()).collect();
+    let held = held_files(args, taken.len())?;
+    let vocabulary = match from {
+        Some(w) => w.vocabulary.clone(),
+        None => {
+            let training: Vec<&[Vec<_>]> =
+                files.iter().enumerate().filter(|(i, _)| !held.contains(i)).map(|(_, f)| f.lines.as_slice()).collect();
+            vocabulary(&training)
+        }
+    };
+    if vocabulary.len() > u16::MAX as usize {
+        return Err(format!("{} distinct tokens, more than the {} a model can have", vocabulary.len(), u16::MAX));
+    }
+    let lines: Vec<Vec<HeardLine>> = files.iter().map(|f| index_lines(&f.lines, &vocabulary, f.style)).collect();
+    let pick = |keep: bool| -> Vec<&HeardLine> {
+        lines.iter().enumerate().filter(|(i, _)| held.contains(i) != keep).flat_map(|(_, l)| l.iter()).collect()
+    };
+    let (train_lines, val_lines) = (pick(true), pick(false));
+    let tokens = |l: &[&HeardLine]| l.iter().map(|x| x.tokens.len()).sum::<usize>();
+    // By default every training token starts about one window an epoch.
+    let m = args.windows.unwrap_or_else(|| tokens(&train_lines).div_ceil(args.window_len).max(1));
+    let too_short = |e: improv::dataset::TooShort| e.to_string();
+    let windows = draw(&train_lines, m, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?;
+    let val_windows = if val_lines.is_empty() {
+        None
+    } else {
+        let n = (m * tokens(&val_lines)).div_ceil(tokens(&train_lines).max(1)).clamp(1, m);
+        Some(draw(&val_lines, n, args.window_len, REFERENCE_DRAW_SEED).map_err(too_short)?)
+    };
+    println!(
+        "masters' grammar: {} values (tokens rarer than {} times mapped to the nearest), {} lines",
+        vocabulary.len(),
+        improv::masters::MIN_COUNT,
+        lines.iter().map(Vec::len).sum::<usize>()
+    );
+    if let Some(v) = &val_windows {
+        print_validation(taken, &held, v, &windows);
+    }
+    let corpus = lines.iter().map(|l| l.iter().flat_map(|x| x.tokens.iter().map(|&i| i as u16)).collect()).collect();
+    Ok(Set { vocabulary, corpus, windows, val_windows })
+}
+
+/// The weights `--from` names: `wjd` or `metheny` (embedded), else a file.
+fn from_weights(name: &str) -> Result<Weights, String> {
+    match name {
+        "metheny" => improv::default_weights().map_err(|e| e.to_string()),
+        "wjd" => improv::masters_weights().map_err(|e| e.to_string()),
+        path => Weights::load(Path::new(path)).map_err(|e| format!("--from {path}: {e}")),
+    }
 }
 
 fn main() -> ExitCode {

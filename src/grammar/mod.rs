@@ -5,6 +5,7 @@ mod choice;
 mod decode;
 mod encode;
 mod harmony;
+pub mod masters;
 mod post;
 mod token;
 mod vocab;

@@ -24,6 +24,7 @@ pub use novelty::{MAX_COPY, NoveltyIndex};
 use crate::grammar::{
     DecodeOptions, Decoder, FREE_WINDOW, Harmony, NoteType, RngChooser, Token, classify_pc, fits_type, musical_length,
 };
+use crate::hearing::JazzStyle;
 use crate::model::{Model, Precision, Sampling, State, Weights};
 use crate::score::Beats;
 use crate::theory::Pitch;
@@ -38,6 +39,12 @@ use rand::{Rng, SeedableRng};
 /// Candidate keys of one token: the decoder's window holds at most this many
 /// semitones (2 × 6 + 1 around a note, or an interval token's bounds).
 const MAX_KEYS: usize = 16;
+
+/// Guidance weighs at most this many of the model's most likely tokens a step
+/// (all of them in a vocabulary this size or smaller, so the seed model's 90 are
+/// all weighed, as they always were): its cost grows with what it keeps, not
+/// with the vocabulary.
+pub const GUIDE_POOL: usize = 96;
 
 /// A bar ends after at most this many tokens, even if rests of length zero kept it
 /// from filling (bounds the work of a bar; never reached by the default weights).
@@ -80,9 +87,10 @@ impl Default for Guidance {
     }
 }
 
-/// What the improviser plays with: sampling, register and guidance.
+/// How the improviser plays: sampling, register, guidance, and the jazz style a
+/// model that hears is asked for.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Style {
+pub struct Playing {
     /// Temperature and top-k.
     pub sampling: Sampling,
     /// Lowest MIDI key of the melody.
@@ -91,15 +99,18 @@ pub struct Style {
     pub high: u8,
     /// Musical guidance.
     pub guidance: Guidance,
+    /// The style a model that hears plays in (the seed model hears no style).
+    pub style: JazzStyle,
 }
 
-impl Default for Style {
+impl Default for Playing {
     fn default() -> Self {
         Self {
             sampling: Sampling { temperature: 0.9, top_k: 16 },
             low: crate::grammar::DEFAULT_REGISTER.0,
             high: crate::grammar::DEFAULT_REGISTER.1,
             guidance: Guidance::DEFAULT,
+            style: JazzStyle::All,
         }
     }
 }
@@ -120,6 +131,8 @@ pub struct LiveModel {
     /// Guidance's scratch: a logit bias per token (sized with the model, so swapping
     /// models never allocates on the audio thread).
     bias: Vec<f32>,
+    /// Guidance's scratch: token indices, the most likely [`GUIDE_POOL`] first.
+    pool: Vec<u16>,
     /// Where it came from (for reports and the editor).
     pub source: String,
 }
@@ -149,7 +162,8 @@ impl LiveModel {
             .collect();
         let novelty = NoveltyIndex::new(&weights.corpus);
         let bias = vec![0.0; tokens.len()];
-        Self { model, state, tokens, lengths, windows, novelty, bias, source }
+        let pool = (0..tokens.len() as u16).collect();
+        Self { model, state, tokens, lengths, windows, novelty, bias, pool, source }
     }
 
     /// The vocabulary size.
@@ -160,6 +174,26 @@ impl LiveModel {
     /// How the model's weights are stored for the step.
     pub fn precision(&self) -> Precision {
         self.model.precision()
+    }
+
+    /// True for a model that hears the chord, the beat and the style.
+    pub fn hears(&self) -> bool {
+        self.model.heard() > 0
+    }
+
+    /// Puts the [`GUIDE_POOL`] most likely tokens of the last step first in
+    /// `pool` (in place: allocation-free) and returns how many guidance weighs.
+    fn select_pool(&mut self) -> usize {
+        let n = self.tokens.len();
+        if n <= GUIDE_POOL {
+            return n;
+        }
+        let probs = self.state.probs();
+        self.pool.iter_mut().enumerate().for_each(|(i, t)| *t = i as u16);
+        self.pool.select_nth_unstable_by(GUIDE_POOL - 1, |&a, &b| {
+            probs[b as usize].total_cmp(&probs[a as usize]).then(a.cmp(&b))
+        });
+        GUIDE_POOL
     }
 }
 
@@ -335,10 +369,17 @@ pub struct Improviser {
     stop: Option<Beats>,
     /// The next guided draw must sound (an answer starts on its downbeat).
     open_with_note: bool,
+    /// The chord a model that hears heard at the last step (root, pitch classes).
+    heard_chord: Option<(u8, u16)>,
 }
 
 fn beats_from_ticks(t: i64) -> Beats {
     Ratio::new(t, TICKS_PER_BEAT)
+}
+
+/// A position in twelfths of a beat (rounded down off the grid).
+fn tick_of(b: Beats) -> i64 {
+    ticks(b).unwrap_or_else(|| (b * TICKS_PER_BEAT).floor().to_integer())
 }
 
 impl Improviser {
@@ -356,6 +397,7 @@ impl Improviser {
             line: Line::new(),
             stop: None,
             open_with_note: false,
+            heard_chord: None,
         };
         me.restart(seed);
         me
@@ -372,6 +414,7 @@ impl Improviser {
         self.line = Line::new();
         self.stop = None;
         self.open_with_note = false;
+        self.heard_chord = None;
         self.seek(0);
     }
 
@@ -391,9 +434,13 @@ impl Improviser {
     /// tokens guidance knows. Work bounded by [`listen::MAX_CALL_TOKENS`] steps.
     pub fn hear(&mut self, tokens: &[u16]) {
         let n = self.live.n_values();
+        // A model that hears is told where each of the call's tokens falls from
+        // the call's downbeat (its chords are not kept with its tokens).
+        let mut at = 0;
         for &t in tokens {
             if (t as usize) < n {
-                self.step_model();
+                self.step_model(None, at, JazzStyle::All);
+                at += self.live.lengths[t as usize].unwrap_or(0);
                 self.prev = Some(t as usize);
                 self.line.recent.push(t);
             }
@@ -427,6 +474,7 @@ impl Improviser {
     pub fn swap_model(&mut self, mut live: Box<LiveModel>) -> Box<LiveModel> {
         live.state.reset();
         self.prev = None;
+        self.heard_chord = None;
         self.line.recent.clear();
         self.line.motifs.clear();
         std::mem::replace(&mut self.live, live)
@@ -447,7 +495,7 @@ impl Improviser {
     /// Draws tokens until the line reaches `until`, reporting each to `sink`. A note
     /// that would cross a bar line is cut there and the next bar starts on its
     /// downbeat; where `changes` has no chord the line rests a beat at a time.
-    pub fn fill(&mut self, until: Beats, changes: &impl ChangeSource, style: &Style, sink: &mut impl FnMut(Drawn)) {
+    pub fn fill(&mut self, until: Beats, changes: &impl ChangeSource, style: &Playing, sink: &mut impl FnMut(Drawn)) {
         let (low, high) = (style.low.min(style.high), style.high.max(style.low));
         self.decoder.set_register(low, high);
         loop {
@@ -476,15 +524,27 @@ impl Improviser {
         }
     }
 
-    fn step_model(&mut self) {
+    /// Steps the LSTM with the previous token; a model that hears is also told
+    /// the chord at the next onset (`chord`), where it falls (`tick`, twelfths of a
+    /// beat), the previous note and the style.
+    fn step_model(&mut self, chord: Option<&Harmony>, tick: i64, style: JazzStyle) {
         let m = &mut *self.live;
-        m.model.step(&mut m.state, self.prev);
+        if m.model.heard() == 0 {
+            m.model.step(&mut m.state, self.prev);
+            return;
+        }
+        let id = chord.map(|h| (h.root, h.pcs));
+        let changed = id != self.heard_chord;
+        self.heard_chord = id;
+        let previous = self.decoder.prev().map(Pitch::ps);
+        let heard = crate::hearing::heard(chord, previous, tick, changed, style);
+        m.model.step_heard(&mut m.state, self.prev, &heard);
     }
 
     /// The first version's loop body: the model samples freely, the decoder picks
     /// uniformly among the candidates.
-    fn draw_plain(&mut self, pos: Beats, bar_end: Beats, harmony: &Harmony, style: &Style) -> Drawn {
-        self.step_model();
+    fn draw_plain(&mut self, pos: Beats, bar_end: Beats, harmony: &Harmony, style: &Playing) -> Drawn {
+        self.step_model(Some(harmony), tick_of(pos), style.style);
         let next = self.live.state.sample(style.sampling, &mut self.sample_rng);
         self.prev = Some(next);
         let placed = self.decoder.step(&self.live.tokens[next], harmony, &mut self.chooser);
@@ -538,7 +598,7 @@ impl Improviser {
 
     /// The context every candidate pitch is weighed in here (the approach to the
     /// next change depends on the token's length and is set by the caller).
-    fn pitch_context(&self, pos: Beats, sounding: &Sounding, style: &Style) -> PitchContext {
+    fn pitch_context(&self, pos: Beats, sounding: &Sounding, style: &Playing) -> PitchContext {
         let g = &style.guidance;
         let half = Ratio::new(1, 2);
         let landing = sounding
@@ -611,12 +671,13 @@ impl Improviser {
         bar_end: Beats,
         sounding: &Sounding,
         changes: &impl ChangeSource,
-        style: &Style,
+        style: &Playing,
     ) -> Drawn {
         let g = style.guidance;
         self.update_phase(pos, &g);
         let next_change = changes.next_change(pos);
-        self.step_model();
+        self.step_model(Some(&sounding.harmony), tick_of(pos), style.style);
+        let weighed = self.live.select_pool();
         let (pos_t, bar_end_t) = (ticks(pos), ticks(bar_end).unwrap_or(i64::MAX));
         let phase = self.line.phase.expect("set by update_phase");
         let forced = match (phase, pos_t) {
@@ -636,7 +697,11 @@ impl Improviser {
         let landing_since = sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
         let mut cx = self.pitch_context(pos, sounding, style);
         let mut keys = [0i32; MAX_KEYS];
-        for i in 0..n {
+        if weighed < n {
+            self.live.bias[..n].fill(f32::NEG_INFINITY);
+        }
+        for j in 0..weighed {
+            let i = if weighed < n { self.live.pool[j] as usize } else { j };
             let token = &self.live.tokens[i];
             let len_t = self.live.lengths[i];
             let mut w: f32 = 1.0;
@@ -699,6 +764,10 @@ impl Improviser {
                 cx.approaching = len_t.and_then(|l| approaching(p, l, change));
                 let count = self.candidate_keys(i, &sounding.harmony, &mut keys);
                 w *= match count {
+                    // A masters' token pins its pitch to its type in a narrow window:
+                    // with no such key here it cannot mean what it says (the seed
+                    // grammar's wide windows rarely come up empty; it repeats the note).
+                    0 if self.live.hears() => 0.0,
                     0 => cx.prev.map_or(1.0, |k| pitch_weight(k, &cx)),
                     c => keys[..c].iter().map(|&k| pitch_weight(k, &cx)).fold(0.0, f32::max),
                 };
@@ -778,7 +847,7 @@ impl Improviser {
         sounding: &Sounding,
         next_change: Option<(Beats, Harmony)>,
         restated: Restated,
-        style: &Style,
+        style: &Playing,
     ) -> Drawn {
         let Restated { interval: motif_interval, length: played_length, motif } = restated;
         let g = style.guidance;
@@ -900,7 +969,7 @@ mod tests {
         LoopedChanges::new(&c)
     }
 
-    fn notes(imp: &mut Improviser, c: &LoopedChanges, style: &Style, beats: i64) -> Vec<(Beats, u8)> {
+    fn notes(imp: &mut Improviser, c: &LoopedChanges, style: &Playing, beats: i64) -> Vec<(Beats, u8)> {
         let mut out = Vec::new();
         imp.fill(Ratio::from_integer(beats), c, style, &mut |d| {
             if let Outcome::Note { key, .. } = d.outcome {
@@ -914,7 +983,7 @@ mod tests {
     fn filling_in_pieces_plays_what_filling_at_once_plays() {
         let c = changes("Dm7 | G7 | Cmaj7 | Cmaj7");
         for guidance in [Guidance::DEFAULT, Guidance::PLAIN] {
-            let style = Style { guidance, ..Style::default() };
+            let style = Playing { guidance, ..Playing::default() };
             let mut whole = Improviser::new(live(), 7);
             let at_once = notes(&mut whole, &c, &style, 32);
             let mut parts = Improviser::new(live(), 7);
@@ -929,7 +998,7 @@ mod tests {
 
     #[test]
     fn guided_onsets_stay_on_the_grid_and_chords_change_the_tokens() {
-        let style = Style::default();
+        let style = Playing::default();
         let mut streams = Vec::new();
         for symbols in ["Dm7 | G7 | Cmaj7 | Cmaj7", "Bb7 | Eb7 | Bb7 | F7"] {
             let c = changes(symbols);

@@ -28,7 +28,12 @@ pub struct Adam {
 impl Adam {
     /// Fresh state for parameters of this shape.
     pub fn new(n_values: usize, hidden: usize, lr: f32) -> Self {
-        Self { lr, decay: DECAY, iterations: 0, m: Params::zeros(n_values, hidden), v: Params::zeros(n_values, hidden) }
+        Self::for_params(&Params::zeros(n_values, hidden), lr)
+    }
+
+    /// Fresh state for parameters shaped like `p` (a model that hears, too).
+    pub fn for_params(p: &Params<f32>, lr: f32) -> Self {
+        Self { lr, decay: DECAY, iterations: 0, m: p.zeros_like(), v: p.zeros_like() }
     }
 
     /// Steps taken so far.

@@ -12,12 +12,15 @@ use std::path::Path;
 
 /// First bytes of every weights file.
 pub const MAGIC: [u8; 8] = *b"IMPRVWTS";
-/// Newest format: 3 adds the list of training files and the validation curve;
-/// 2 added the training token sequences. Every older version still loads; newer
+/// Newest format: 4 adds the layout of what a model that hears is given (written
+/// only for such a model); 3 added the list of training files and the validation
+/// curve; 2 added the training token sequences. Every older version still loads; newer
 /// ones are refused. The writer picks the oldest version that holds everything,
 /// so a model trained on one file without validation is still version 2 (and the
 /// committed reference weights stay byte for byte).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+/// The format with training files and validation, for a model that hears nothing.
+const FORMAT_V3: u32 = 3;
 /// The first format, still read.
 const FORMAT_V1: u32 = 1;
 /// The format with token sequences, written for one file without validation.
@@ -86,6 +89,13 @@ struct BodyV3 {
     validation: Vec<f32>,
 }
 
+/// The version-4 body: version 3's, then the heard features' layout.
+#[derive(Serialize, Deserialize)]
+struct BodyV4 {
+    v3: BodyV3,
+    hearing: u32,
+}
+
 /// One file a model was trained on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
@@ -125,6 +135,9 @@ pub struct Weights {
     pub sources: Vec<SourceFile>,
     /// Validation loss of every epoch (empty if none was held out).
     pub validation: Vec<f32>,
+    /// The layout of its heard features ([`crate::hearing::LAYOUT`]), or 0 for a
+    /// model that hears only its tokens (the seed model).
+    pub hearing: u32,
 }
 
 /// Why a weights file was refused.
@@ -199,6 +212,24 @@ impl Weights {
         if let Some(bad) = self.vocabulary.values().iter().find(|v| Token::parse(v).is_err()) {
             return Err(WeightsError::Vocabulary(format!("{bad:?} is not a grammar token")));
         }
+        let heard = self.params.n_heard();
+        match (self.hearing, heard) {
+            (0, 0) => {}
+            (crate::hearing::LAYOUT, crate::hearing::FEATURES) => {
+                let masters = |v: &String| Token::parse(v).is_ok_and(|t| crate::grammar::masters::is_masters_token(&t));
+                if let Some(bad) = self.vocabulary.values().iter().find(|v| !masters(v)) {
+                    return Err(WeightsError::Vocabulary(format!(
+                        "{bad:?} is not a token of the masters' grammar a model that hears plays"
+                    )));
+                }
+            }
+            (layout, rows) => {
+                return Err(WeightsError::Shape(format!(
+                    "{rows} heard feature rows for layout {layout} ({} expected)",
+                    if layout == 0 { 0 } else { crate::hearing::FEATURES }
+                )));
+            }
+        }
         if self.params.slices().iter().any(|s| s.iter().any(|x| !x.is_finite())) {
             return Err(WeightsError::Unplayable("a weight is not a finite number".into()));
         }
@@ -230,11 +261,14 @@ impl Weights {
         };
         let v2 = BodyV2 { v1, corpus: self.corpus.clone() };
         let single = self.sources == SourceFile::single(&self.training, &self.corpus);
-        let (version, body) = if single && self.validation.is_empty() {
+        let (version, body) = if self.hearing != 0 || self.params.n_heard() > 0 {
+            let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
+            (FORMAT_VERSION, bincode::serde::encode_to_vec(BodyV4 { v3, hearing: self.hearing }, bincode_config()))
+        } else if single && self.validation.is_empty() {
             (FORMAT_V2, bincode::serde::encode_to_vec(&v2, bincode_config()))
         } else {
             let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
-            (FORMAT_VERSION, bincode::serde::encode_to_vec(&v3, bincode_config()))
+            (FORMAT_V3, bincode::serde::encode_to_vec(&v3, bincode_config()))
         };
         let body = body.expect("plain data encodes");
         let mut out = Vec::with_capacity(HEADER_LEN + body.len());
@@ -278,21 +312,36 @@ impl Weights {
             return Err(WeightsError::Checksum);
         }
         let decode_error = |e: bincode::error::DecodeError| WeightsError::Decode(plain_decode_error(&e));
-        let (b, corpus, sources, validation) = match found {
+        let (b, corpus, sources, validation, hearing) = match found {
             FORMAT_V1 => {
                 let (b, _): (Body, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b, Vec::new(), None, Vec::new())
+                (b, Vec::new(), None, Vec::new(), 0)
             }
             FORMAT_V2 => {
                 let (b, _): (BodyV2, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b.v1, b.corpus, None, Vec::new())
+                (b.v1, b.corpus, None, Vec::new(), 0)
             }
-            _ => {
+            FORMAT_V3 => {
                 let (b, _): (BodyV3, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b.v2.v1, b.v2.corpus, Some(b.sources), b.validation)
+                (b.v2.v1, b.v2.corpus, Some(b.sources), b.validation, 0)
+            }
+            _ => {
+                let (b, _): (BodyV4, usize) =
+                    bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+                (b.v3.v2.v1, b.v3.v2.corpus, Some(b.v3.sources), b.v3.validation, b.hearing)
+            }
+        };
+        let heard = match hearing {
+            0 => 0,
+            crate::hearing::LAYOUT => crate::hearing::FEATURES,
+            other => {
+                return Err(WeightsError::Shape(format!(
+                    "the model hears features of layout {other}; this build knows layout {}",
+                    crate::hearing::LAYOUT
+                )));
             }
         };
         let sources = sources.unwrap_or_else(|| SourceFile::single(&b.training, &corpus));
@@ -309,7 +358,7 @@ impl Weights {
             }
         };
         let params = Params {
-            kernel: matrix("input kernel", n, 4 * h, b.kernel)?,
+            kernel: matrix("input kernel", n.saturating_add(heard), 4 * h, b.kernel)?,
             recurrent: matrix("recurrent kernel", h, 4 * h, b.recurrent)?,
             bias: Array1::from(b.bias),
             dense: matrix("dense kernel", h, n, b.dense)?,
@@ -327,7 +376,7 @@ impl Weights {
                 corpus.len()
             )));
         }
-        let w = Self { params, vocabulary, training: b.training, corpus, sources, validation };
+        let w = Self { params, vocabulary, training: b.training, corpus, sources, validation, hearing };
         w.check_playable()?;
         Ok(w)
     }
@@ -371,7 +420,7 @@ mod tests {
         };
         let corpus = vec![vec![0, 2, 1, 0]];
         let sources = SourceFile::single(&training, &corpus);
-        Weights { params, vocabulary, training, corpus, sources, validation: Vec::new() }
+        Weights { params, vocabulary, training, corpus, sources, validation: Vec::new(), hearing: 0 }
     }
 
     #[test]
@@ -383,8 +432,44 @@ mod tests {
         many.sources.push(SourceFile { name: "y.musicxml".into(), sha256: "11".into(), tokens: 3 });
         many.validation = vec![2.5];
         let bytes = many.to_bytes();
-        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(bytes[8..12], FORMAT_V3.to_le_bytes());
         assert_eq!(Weights::from_bytes(&bytes).unwrap(), many);
+    }
+
+    /// A small model that hears, in the masters' grammar.
+    fn hearing_sample() -> Weights {
+        use crate::grammar::NoteType;
+        use crate::grammar::masters::{note_token, rest_token};
+        let tokens =
+            [note_token(NoteType::Chord, 6, Some((1, 2))), note_token(NoteType::Scale, 3, None), rest_token(12)];
+        let vocabulary = Vocabulary::from_tokens(&tokens.iter().map(Token::to_string).collect::<Vec<_>>());
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let params = Params::keras_init_hearing(3, crate::hearing::FEATURES, 4, &mut rng);
+        Weights { params, hearing: crate::hearing::LAYOUT, ..sample() }.with_vocabulary(vocabulary)
+    }
+
+    impl Weights {
+        fn with_vocabulary(self, vocabulary: Vocabulary) -> Self {
+            Self { vocabulary, ..self }
+        }
+    }
+
+    #[test]
+    fn a_model_that_hears_is_version_4_and_its_layout_is_checked() {
+        let w = hearing_sample();
+        let bytes = w.to_bytes();
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(Weights::from_bytes(&bytes).unwrap(), w);
+        // Another layout, or a hearing model whose rows do not match it, is refused.
+        let other = Weights { hearing: 99, ..w.clone() };
+        let e = Weights::from_bytes(&other.to_bytes()).unwrap_err().to_string();
+        assert!(e.contains("layout 99"), "{e}");
+        let deaf_rows = Weights { hearing: 0, ..w.clone() };
+        assert!(deaf_rows.validate().is_err());
+        // A seed-grammar token in a model that hears: another vocabulary.
+        let seed_vocab = Vocabulary::from_tokens(&["C,0.250", "R,0.500", "S,0.250,<M2,d-4>"]);
+        let e = w.with_vocabulary(seed_vocab).validate().unwrap_err().to_string();
+        assert!(e.contains("masters' grammar"), "{e}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! its loss, and backpropagation through time, written out by hand.
 
 use super::params::{GATES, Params};
+use super::{Heard, NOT_HEARD};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, Axis, s};
 use num_traits::Float;
@@ -81,7 +82,25 @@ pub fn loss_and_grad<T: Real + Send + Sync + 'static>(
     zero_targets: ZeroTargets,
     grad: Option<&mut Params<T>>,
 ) -> T {
-    loss_and_grad_of_part(p, xs, ys, xs.len(), zero_targets, grad)
+    loss_and_grad_of_part(p, xs, &[], ys, xs.len(), zero_targets, grad)
+}
+
+/// [`loss_and_grad`] of a model that hears: `hs[b][t]` are the features heard
+/// with input t of window b (empty `hs`: none, the seed model).
+pub fn loss_and_grad_heard<T: Real + Send + Sync + 'static>(
+    p: &Params<T>,
+    xs: &[&[Option<usize>]],
+    hs: &[&[Heard]],
+    ys: &[&[Option<usize>]],
+    zero_targets: ZeroTargets,
+    grad: Option<&mut Params<T>>,
+) -> T {
+    loss_and_grad_of_part(p, xs, hs, ys, xs.len(), zero_targets, grad)
+}
+
+/// The kernel rows a heard step adds: feature f is row `n + f`.
+fn heard_rows(h: &Heard, n: usize, rows: usize) -> impl Iterator<Item = usize> + '_ {
+    h.iter().filter(|&&f| f != NOT_HEARD).map(move |&f| n + f as usize).filter(move |&r| r < rows)
 }
 
 /// [`loss_and_grad`] of a part of a batch of `batch_len` windows: the loss and
@@ -91,6 +110,7 @@ pub fn loss_and_grad<T: Real + Send + Sync + 'static>(
 pub fn loss_and_grad_of_part<T: Real + Send + Sync + 'static>(
     p: &Params<T>,
     xs: &[&[Option<usize>]],
+    hs: &[&[Heard]],
     ys: &[&[Option<usize>]],
     batch_len: usize,
     zero_targets: ZeroTargets,
@@ -103,7 +123,8 @@ pub fn loss_and_grad_of_part<T: Real + Send + Sync + 'static>(
     let size = batch.div_ceil(groups).max(1);
     let run = |lo: usize| {
         let hi = (lo + size).min(batch);
-        rows(p, &xs[lo..hi], &ys[lo..hi], scale, zero_targets, with_grad)
+        let heard = if hs.is_empty() { &[][..] } else { &hs[lo..hi] };
+        rows(p, &xs[lo..hi], heard, &ys[lo..hi], scale, zero_targets, with_grad)
     };
     let parts: Vec<Rows<T>> = if groups == 1 {
         vec![run(0)]
@@ -120,7 +141,7 @@ pub fn loss_and_grad_of_part<T: Real + Send + Sync + 'static>(
         }
     }
     if let Some(grad) = grad {
-        accumulate(xs, &parts, grad);
+        accumulate(xs, hs, &parts, grad);
     }
     loss
 }
@@ -135,6 +156,7 @@ fn stack<T: Real>(parts: &[Rows<T>], pick: impl Fn(&Rows<T>) -> ArrayView2<'_, T
 fn rows<T: Real + 'static>(
     p: &Params<T>,
     xs: &[&[Option<usize>]],
+    hs: &[&[Heard]],
     ys: &[&[Option<usize>]],
     scale: T,
     zero_targets: ZeroTargets,
@@ -155,6 +177,12 @@ fn rows<T: Real + 'static>(
             if let Some(ix) = x[t].filter(|&i| i < n) {
                 let mut row = z.row_mut(b);
                 row += &p.kernel.row(ix);
+            }
+            if let Some(heard) = hs.get(b).and_then(|h| h.get(t)) {
+                let mut row = z.row_mut(b);
+                for r in heard_rows(heard, n, p.n_inputs()) {
+                    row += &p.kernel.row(r);
+                }
             }
         }
         let mut gates = z;
@@ -261,7 +289,7 @@ fn backward_rows<T: Real + 'static>(
 
 /// The weight gradients: sums over the whole part's windows, step by step from
 /// the last, in the order one pass over the whole part takes them.
-fn accumulate<T: Real + 'static>(xs: &[&[Option<usize>]], parts: &[Rows<T>], grad: &mut Params<T>) {
+fn accumulate<T: Real + 'static>(xs: &[&[Option<usize>]], hs: &[&[Heard]], parts: &[Rows<T>], grad: &mut Params<T>) {
     let (n, h) = (grad.n_values(), grad.hidden());
     let tx = parts.first().map_or(0, |r| r.steps.len());
     let single = parts.len() == 1;
@@ -289,6 +317,13 @@ fn accumulate<T: Real + 'static>(xs: &[&[Option<usize>]], parts: &[Rows<T>], gra
             if let Some(ix) = x[t].filter(|&i| i < n) {
                 let mut row = grad.kernel.row_mut(ix);
                 row += &dz.row(b);
+            }
+            if let Some(heard) = hs.get(b).and_then(|h| h.get(t)) {
+                let rows = grad.n_inputs();
+                for r in heard_rows(heard, n, rows) {
+                    let mut row = grad.kernel.row_mut(r);
+                    row += &dz.row(b);
+                }
             }
         }
     }

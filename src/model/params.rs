@@ -10,11 +10,16 @@ pub const GATES: usize = 4;
 /// Keras initialises the forget-gate bias to 1 (`unit_forget_bias=True`).
 pub const FORGET_BIAS: f64 = 1.0;
 
-/// LSTM(hidden) + Dense(n_values) parameters, Keras layout: kernel (n, 4h),
+/// LSTM(hidden) + Dense(n_values) parameters, Keras layout: kernel (inputs, 4h),
 /// recurrent kernel (h, 4h), bias (4h) with gate blocks i, f, c, o; Dense (h, n), (n).
+///
+/// The input kernel has one row per vocabulary value, then (for a model that hears
+/// the chord, the beat and the style, see [`crate::hearing`]) one row per feature it
+/// hears: every input is a sum of rows, a one-hot token plus a few active features.
+/// The seed model hears nothing, so its kernel is (n, 4h) as in Keras.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params<T> {
-    /// LSTM input kernel, one row per vocabulary value.
+    /// LSTM input kernel: one row per vocabulary value, then one per heard feature.
     pub kernel: Array2<T>,
     /// LSTM recurrent kernel.
     pub recurrent: Array2<T>,
@@ -29,8 +34,13 @@ pub struct Params<T> {
 impl<T: Float + 'static> Params<T> {
     /// All-zero parameters of the given shape.
     pub fn zeros(n_values: usize, hidden: usize) -> Self {
+        Self::zeros_hearing(n_values, 0, hidden)
+    }
+
+    /// All-zero parameters of a model with `heard` feature rows after its values.
+    pub fn zeros_hearing(n_values: usize, heard: usize, hidden: usize) -> Self {
         Self {
-            kernel: Array2::zeros((n_values, GATES * hidden)),
+            kernel: Array2::zeros((n_values + heard, GATES * hidden)),
             recurrent: Array2::zeros((hidden, GATES * hidden)),
             bias: Array1::zeros(GATES * hidden),
             dense: Array2::zeros((hidden, n_values)),
@@ -38,9 +48,24 @@ impl<T: Float + 'static> Params<T> {
         }
     }
 
-    /// Vocabulary size.
+    /// Vocabulary size (the softmax's outputs).
     pub fn n_values(&self) -> usize {
+        self.dense.ncols()
+    }
+
+    /// Rows of the input kernel: the values, then the heard features.
+    pub fn n_inputs(&self) -> usize {
         self.kernel.nrows()
+    }
+
+    /// Heard feature rows (0 for the seed model).
+    pub fn n_heard(&self) -> usize {
+        self.n_inputs().saturating_sub(self.n_values())
+    }
+
+    /// All-zero parameters of this one's shape.
+    pub fn zeros_like(&self) -> Self {
+        Self::zeros_hearing(self.n_values(), self.n_heard(), self.hidden())
     }
 
     /// LSTM units.
@@ -90,7 +115,13 @@ impl<T: Float + 'static> Params<T> {
     /// Keras initialisation: glorot-uniform kernels, orthogonal recurrent kernel,
     /// zero biases except the forget gate's (1).
     pub fn keras_init(n_values: usize, hidden: usize, rng: &mut impl Rng) -> Self {
-        let mut p = Self::zeros(n_values, hidden);
+        Self::keras_init_hearing(n_values, 0, hidden, rng)
+    }
+
+    /// [`Params::keras_init`] for a model with `heard` feature rows (drawn with
+    /// the kernel, so with none it is exactly the seed model's initialisation).
+    pub fn keras_init_hearing(n_values: usize, heard: usize, hidden: usize, rng: &mut impl Rng) -> Self {
+        let mut p = Self::zeros_hearing(n_values, heard, hidden);
         glorot_uniform(&mut p.kernel, rng);
         orthogonal(&mut p.recurrent, rng);
         glorot_uniform(&mut p.dense, rng);
@@ -191,9 +222,10 @@ impl Params<f32> {
 
     /// Checks that the five tensors fit one LSTM + Dense model.
     pub fn check_shapes(&self) -> Result<(), String> {
-        let (n, h) = (self.kernel.nrows(), self.recurrent.nrows());
+        let (n, h) = (self.dense.ncols(), self.recurrent.nrows());
         let ok = n > 0
             && h > 0
+            && self.kernel.nrows() >= n
             && self.kernel.ncols() == GATES * h
             && self.recurrent.ncols() == GATES * h
             && self.bias.len() == GATES * h

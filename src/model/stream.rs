@@ -108,6 +108,11 @@ pub struct Model {
     /// (n + 1) rows of `gates_width`: kernel row + bias; row n = bias. Always f32:
     /// a step reads one row of it.
     kernel_bias: Vec<f32>,
+    /// Heard feature rows (0 for the seed model).
+    heard: usize,
+    /// `heard` rows of `gates_width`: the kernel rows of the heard features
+    /// (f32, no bias), added to the token's row.
+    heard_rows: Vec<f32>,
     /// Panels of the recurrent and dense kernels.
     panels: Panels,
     /// Dense bias padded to `out_width`.
@@ -269,6 +274,7 @@ fn step_body<const FUSED: bool, W>(
     m: &Model,
     s: &mut State,
     input: Option<usize>,
+    heard: &[u16],
     (recurrent, dense): (&[W], &[W]),
     matvec: impl Fn(&[f32], &[W], &mut [f32]),
 ) {
@@ -276,6 +282,12 @@ fn step_body<const FUSED: bool, W>(
     let row = input.filter(|&i| i < n).unwrap_or(n);
     let z = &mut s.z[..width];
     z.copy_from_slice(&m.kernel_bias[row * width..(row + 1) * width]);
+    for &f in heard.iter().filter(|&&f| (f as usize) < m.heard) {
+        let f = f as usize;
+        for (z, k) in z.iter_mut().zip(&m.heard_rows[f * width..(f + 1) * width]) {
+            *z += k;
+        }
+    }
     matvec(&s.a, recurrent, z);
     let (zi, zf, zg, zo) = (&z[..h], &z[h..2 * h], &z[2 * h..3 * h], &z[3 * h..4 * h]);
     let (c, a) = (&mut s.c[..h], &mut s.a[..h]);
@@ -312,20 +324,20 @@ fn softmax<const FUSED: bool>(logits: &[f32], inv_temperature: f32, out: &mut [f
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
-fn step_avx512(m: &Model, s: &mut State, input: Option<usize>, w: (&[f32], &[f32])) {
+fn step_avx512(m: &Model, s: &mut State, input: Option<usize>, heard: &[u16], w: (&[f32], &[f32])) {
     // A closure, not the fn item: it inherits this function's target features, so
     // `mul_add` compiles to FMA instead of a call to the software `fmaf` (measured:
     // 95 µs a step with the fn item).
     #[allow(clippy::redundant_closure)]
-    step_body::<false, _>(m, s, input, w, |x, p, o| panel_matvec::<true, 128, 64, 32>(x, p, o))
+    step_body::<false, _>(m, s, input, heard, w, |x, p, o| panel_matvec::<true, 128, 64, 32>(x, p, o))
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn step_avx2(m: &Model, s: &mut State, input: Option<usize>, w: (&[f32], &[f32])) {
+fn step_avx2(m: &Model, s: &mut State, input: Option<usize>, heard: &[u16], w: (&[f32], &[f32])) {
     // A closure for its target features, as in `step_avx512`.
     #[allow(clippy::redundant_closure)]
-    step_body::<false, _>(m, s, input, w, |x, p, o| panel_matvec::<true, 64, 32, 16>(x, p, o))
+    step_body::<false, _>(m, s, input, heard, w, |x, p, o| panel_matvec::<true, 64, 32, 16>(x, p, o))
 }
 
 /// Half-precision panels with x86 intrinsics: a panel of `V` vectors of `$lanes`
@@ -416,14 +428,14 @@ f16_panels!(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,f16c")]
-fn step16_avx512(m: &Model, s: &mut State, input: Option<usize>, w: (&[f16], &[f16])) {
-    step_body::<true, _>(m, s, input, w, |x, p, o| matvec16_avx512(x, p, o))
+fn step16_avx512(m: &Model, s: &mut State, input: Option<usize>, heard: &[u16], w: (&[f16], &[f16])) {
+    step_body::<true, _>(m, s, input, heard, w, |x, p, o| matvec16_avx512(x, p, o))
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-fn step16_avx2(m: &Model, s: &mut State, input: Option<usize>, w: (&[f16], &[f16])) {
-    step_body::<true, _>(m, s, input, w, |x, p, o| matvec16_avx2(x, p, o))
+fn step16_avx2(m: &Model, s: &mut State, input: Option<usize>, heard: &[u16], w: (&[f16], &[f16])) {
+    step_body::<true, _>(m, s, input, heard, w, |x, p, o| matvec16_avx2(x, p, o))
 }
 
 impl Model {
@@ -461,6 +473,13 @@ impl Model {
                 kernel_bias[r * gates_width + j] = k + p.bias[j];
             }
         }
+        let heard = p.n_heard();
+        let mut heard_rows = vec![0.0; heard * gates_width];
+        for f in 0..heard {
+            for j in 0..GATES * h {
+                heard_rows[f * gates_width + j] = p.kernel[[n + f, j]];
+            }
+        }
         let mut dense_bias = vec![0.0; out_width];
         dense_bias[..n].copy_from_slice(p.dense_bias.as_slice().expect("standard layout"));
         let recurrent = panels(h, GATES * h, panel, |k, j| p.recurrent[[k, j]]);
@@ -472,7 +491,7 @@ impl Model {
                 Panels::F16 { recurrent: half(recurrent), dense: half(dense) }
             }
         };
-        Self { n, h, isa, gates_width, out_width, kernel_bias, panels, dense_bias }
+        Self { n, h, isa, gates_width, out_width, kernel_bias, heard, heard_rows, panels, dense_bias }
     }
 
     /// How the weights are stored.
@@ -491,6 +510,11 @@ impl Model {
     /// LSTM units.
     pub fn hidden(&self) -> usize {
         self.h
+    }
+
+    /// Heard feature rows (0: the seed model).
+    pub fn heard(&self) -> usize {
+        self.heard
     }
 
     /// The instruction set the steps run with.
@@ -516,30 +540,36 @@ impl Model {
     /// that starts a sequence) and returns the next token's probabilities.
     /// Allocation-free.
     pub fn step<'s>(&self, state: &'s mut State, input: Option<usize>) -> &'s [f32] {
+        self.step_heard(state, input, &[])
+    }
+
+    /// [`Model::step`] of a model that hears: `heard` are the features heard with
+    /// this input (indices of its heard rows; others are ignored). Allocation-free.
+    pub fn step_heard<'s>(&self, state: &'s mut State, input: Option<usize>, heard: &[u16]) -> &'s [f32] {
         match (&self.panels, self.isa) {
             // SAFETY: `with` keeps an ISA only if the CPU reports its features
             // (and F16C for f16 weights).
             #[cfg(target_arch = "x86_64")]
             (Panels::F32 { recurrent, dense }, Isa::Avx512) => unsafe {
-                step_avx512(self, state, input, (recurrent, dense))
+                step_avx512(self, state, input, heard, (recurrent, dense))
             },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             (Panels::F32 { recurrent, dense }, Isa::Avx2) => unsafe {
-                step_avx2(self, state, input, (recurrent, dense))
+                step_avx2(self, state, input, heard, (recurrent, dense))
             },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             (Panels::F16 { recurrent, dense }, Isa::Avx512) => unsafe {
-                step16_avx512(self, state, input, (recurrent, dense))
+                step16_avx512(self, state, input, heard, (recurrent, dense))
             },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             (Panels::F16 { recurrent, dense }, Isa::Avx2) => unsafe {
-                step16_avx2(self, state, input, (recurrent, dense))
+                step16_avx2(self, state, input, heard, (recurrent, dense))
             },
             (Panels::F32 { recurrent, dense }, _) => {
-                step_body::<false, _>(self, state, input, (recurrent, dense), panel_matvec::<false, 64, 32, 16>)
+                step_body::<false, _>(self, state, input, heard, (recurrent, dense), panel_matvec::<false, 64, 32, 16>)
             }
             // `with` stores f16 only for an ISA that converts halves in hardware.
             (Panels::F16 { .. }, _) => unreachable!("f16 panels need F16C"),

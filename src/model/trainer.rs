@@ -37,11 +37,13 @@ pub struct TrainConfig {
     pub hidden: usize,
     /// Seed of initialisation and of the per-epoch shuffle.
     pub seed: u64,
+    /// Heard feature rows (0: the seed model, which hears only its tokens).
+    pub heard: usize,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { epochs: EPOCHS, learning_rate: LEARNING_RATE, batch_size: BATCH_SIZE, hidden: HIDDEN, seed: 0 }
+        Self { epochs: EPOCHS, learning_rate: LEARNING_RATE, batch_size: BATCH_SIZE, hidden: HIDDEN, seed: 0, heard: 0 }
     }
 }
 
@@ -101,14 +103,38 @@ pub fn train_validated(
     validation: Option<Validation>,
     n_values: usize,
     config: &TrainConfig,
-    mut on_epoch: impl FnMut(EpochReport),
+    on_epoch: impl FnMut(EpochReport),
 ) -> Trained {
     let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut params = Params::keras_init(n_values, config.hidden, &mut rng);
-    let mut adam = Adam::new(n_values, config.hidden, config.learning_rate);
+    let params = Params::keras_init_hearing(n_values, config.heard, config.hidden, &mut rng);
+    run(windows, validation, params, rng, config, on_epoch)
+}
+
+/// [`train_validated`] continuing from trained parameters (fine-tuning: the
+/// shape, vocabulary and hearing are theirs; `config.hidden` and `config.heard`
+/// are ignored). Same inputs and seed → bit-identical parameters.
+pub fn train_from(
+    windows: &Windows,
+    validation: Option<Validation>,
+    start: Params<f32>,
+    config: &TrainConfig,
+    on_epoch: impl FnMut(EpochReport),
+) -> Trained {
+    run(windows, validation, start, StdRng::seed_from_u64(config.seed), config, on_epoch)
+}
+
+fn run(
+    windows: &Windows,
+    validation: Option<Validation>,
+    mut params: Params<f32>,
+    mut rng: StdRng,
+    config: &TrainConfig,
+    mut on_epoch: impl FnMut(EpochReport),
+) -> Trained {
+    let mut adam = Adam::for_params(&params, config.learning_rate);
     let batch_size = config.batch_size.max(1);
     let parts = batch_size.div_ceil(GRAD_PART);
-    let mut grads: Vec<Params<f32>> = (0..parts).map(|_| Params::zeros(n_values, config.hidden)).collect();
+    let mut grads: Vec<Params<f32>> = (0..parts).map(|_| params.zeros_like()).collect();
     let m = windows.x.len();
     let mut order: Vec<usize> = (0..m).collect();
     let mut out = Trained {
@@ -164,8 +190,9 @@ fn batch_gradient(params: &Params<f32>, windows: &Windows, batch: &[usize], grad
     let part_loss = |part: &[usize], grad: &mut Params<f32>| {
         let xs: Vec<&[Option<usize>]> = part.iter().map(|&i| windows.x[i].as_slice()).collect();
         let ys: Vec<&[Option<usize>]> = part.iter().map(|&i| windows.y[i].as_slice()).collect();
+        let hs = windows.heard_of(part);
         grad.slices_mut().into_iter().for_each(|s| s.fill(0.0));
-        loss_and_grad_of_part(params, &xs, &ys, batch.len(), ZeroTargets::Keras, Some(grad))
+        loss_and_grad_of_part(params, &xs, &hs, &ys, batch.len(), ZeroTargets::Keras, Some(grad))
     };
     if let [only] = parts.as_slice() {
         return part_loss(only, &mut grads[0]);
@@ -190,7 +217,8 @@ pub fn validation_loss(params: &Params<f32>, windows: &Windows) -> f32 {
         .map(|part| {
             let xs: Vec<&[Option<usize>]> = part.iter().map(|&i| windows.x[i].as_slice()).collect();
             let ys: Vec<&[Option<usize>]> = part.iter().map(|&i| windows.y[i].as_slice()).collect();
-            loss_and_grad_of_part(params, &xs, &ys, all.len(), ZeroTargets::Keras, None)
+            let hs = windows.heard_of(part);
+            loss_and_grad_of_part(params, &xs, &hs, &ys, all.len(), ZeroTargets::Keras, None)
         })
         .collect();
     losses.into_iter().fold(0.0, |a, b| a + b)

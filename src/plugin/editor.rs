@@ -190,7 +190,7 @@ impl ImprovGui {
             }
             toggle(&mut cols[2], &p.voice_input, &setter);
             cols[3].strong("Play");
-            for param in [&p.seed as &dyn AnyParam, &p.free_tempo] {
+            for param in [&p.model as &dyn AnyParam, &p.style, &p.seed, &p.free_tempo] {
                 slider(&mut cols[3], param);
             }
             for param in [&p.same_solo, &p.free_run] {

@@ -11,7 +11,7 @@ use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
 pub use crate::improvise::LiveModel;
 use crate::improvise::listen::{Call, Heard, Turns};
 use crate::improvise::{
-    BEATS_PER_BAR, ChangeSource, Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Style, reference_changes,
+    BEATS_PER_BAR, ChangeSource, Guidance, HeldChord, Improviser, LoopedChanges, Outcome, Playing, reference_changes,
 };
 use crate::model::Sampling;
 use crate::score::Beats;
@@ -196,16 +196,21 @@ pub struct Settings {
     pub guidance: Guidance,
     /// Listening (trading with the musician).
     pub listen: Listen,
+    /// The jazz style a model that hears plays in.
+    pub style: crate::hearing::JazzStyle,
+    /// The masters' model improvises (else the seed model, or a loaded file).
+    pub masters: bool,
 }
 
 impl Settings {
-    /// What the improviser plays with.
-    pub fn style(&self) -> Style {
-        Style {
+    /// How the improviser plays.
+    pub fn playing(&self) -> Playing {
+        Playing {
             sampling: self.sampling,
             low: self.low.min(self.high),
             high: self.high.max(self.low),
             guidance: self.guidance,
+            style: self.style,
         }
     }
 }
@@ -233,6 +238,8 @@ impl Default for Settings {
             free_tempo: 120.0,
             guidance: Guidance::DEFAULT,
             listen: Listen::default(),
+            style: crate::hearing::JazzStyle::All,
+            masters: false,
         }
     }
 }
@@ -360,8 +367,11 @@ pub struct Engine {
     moved_len: usize,
     /// The key of the line's last note-on, before any move.
     last_line_key: Option<u8>,
-    /// The feel learned from every WJD solo (Auto).
-    learned: crate::feel::StyleFeel,
+    /// The feel learned from the WJD's solos, per style (Auto plays the Style's).
+    learned: crate::feel::FeelTable,
+    /// The other embedded model, for a Model switch on the audio thread (a swap
+    /// of boxes: nothing is allocated or freed there).
+    spare: Option<Box<LiveModel>>,
     /// The tempo of the block being processed.
     tempo: f64,
     running: bool,
@@ -389,11 +399,9 @@ pub struct Engine {
     turn: Turn,
 }
 
-/// The learned feel of all the WJD's solos (`weights/feel.json`, embedded).
-fn learned_feel() -> crate::feel::StyleFeel {
-    let table: crate::feel::FeelTable =
-        serde_json::from_str(crate::feel::render::FEEL_JSON).expect("the embedded feel table is valid (tested)");
-    table.style("ALL").clone()
+/// The learned feel of the WJD's solos (`weights/feel.json`, embedded).
+fn learned_feel() -> crate::feel::FeelTable {
+    serde_json::from_str(crate::feel::render::FEEL_JSON).expect("the embedded feel table is valid (tested)")
 }
 
 fn beats_of(x: Beats) -> f64 {
@@ -424,6 +432,7 @@ impl Engine {
             moved_len: 0,
             last_line_key: None,
             learned: learned_feel(),
+            spare: None,
             tempo: 120.0,
             running: false,
             expected: 0.0,
@@ -457,6 +466,29 @@ impl Engine {
     /// The model in use.
     pub fn model_source(&self) -> &str {
         &self.improviser.model().source
+    }
+
+    /// Keeps `model` beside the one in use, for the Model switch; returns the
+    /// spare it replaces (main thread: drop it there).
+    pub fn set_spare(&mut self, model: Option<Box<LiveModel>>) -> Option<Box<LiveModel>> {
+        std::mem::replace(&mut self.spare, model)
+    }
+
+    /// The spare model's source, if there is one.
+    pub fn spare_source(&self) -> Option<&str> {
+        self.spare.as_deref().map(|m| m.source.as_str())
+    }
+
+    /// Follows the Model switch: if the spare is the kind asked for (a model that
+    /// hears for the masters') and the one in use is not, they change places.
+    /// Allocation-free; the line restarts from a fresh state.
+    fn follow_model_switch(&mut self, masters: bool) {
+        if self.improviser.model().hears() == masters || !self.spare.as_ref().is_some_and(|s| s.hears() == masters) {
+            return;
+        }
+        if let Some(spare) = self.spare.take() {
+            self.spare = Some(self.improviser.swap_model(spare));
+        }
     }
 
     /// The keys of the chord the line is playing over now (held notes, the built-in
@@ -703,7 +735,7 @@ impl Engine {
 
     /// Generates notes until the line reaches `until` (a beat boundary).
     fn fill(&mut self, until: f64, settings: &Settings) {
-        let style = settings.style();
+        let style = settings.playing();
         let until_beats = Ratio::from_integer(until.ceil() as i64);
         let queue = &mut self.queue;
         let human = &mut self.human_rng;
@@ -761,7 +793,7 @@ impl Engine {
         use crate::feel::render::{
             MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, UNEXPLAINED_SD, VELOCITY_PER_SD, gaussian, place,
         };
-        let p = Performance::auto(&self.learned, self.tempo);
+        let p = Performance::auto(self.learned.style(settings.style.label()), self.tempo);
         let mut idx = [0usize; QUEUE];
         let mut n = 0;
         for (i, q) in self.queue.iter().enumerate() {
@@ -908,6 +940,7 @@ impl Engine {
     ) -> &[NoteMsg] {
         self.events.clear();
         self.played.clear();
+        self.follow_model_switch(settings.masters);
         let len = len.max(1);
         if self.panic {
             self.panic = false;

@@ -129,10 +129,18 @@ fn step_precision() -> crate::model::Precision {
     }
 }
 
-/// Loads a weights file (or the embedded weights for "") into a live model.
+/// The source name of the embedded Metheny model.
+const METHENY_SOURCE: &str = "embedded default weights";
+/// The source name of the embedded masters' model.
+const MASTERS_SOURCE: &str = "embedded masters' model (WJD)";
+
+/// Loads a weights file (or an embedded model: "" for Metheny's, [`MASTERS_SOURCE`]
+/// for the masters') into a live model.
 fn load_model(path: &str) -> Result<(Box<LiveModel>, String), String> {
-    let (weights, source) = if path.is_empty() {
-        (crate::default_weights().map_err(|e| e.to_string())?, "embedded default weights".to_string())
+    let (weights, source) = if path.is_empty() || path == METHENY_SOURCE {
+        (crate::default_weights().map_err(|e| e.to_string())?, METHENY_SOURCE.to_string())
+    } else if path == MASTERS_SOURCE {
+        (crate::masters_weights().map_err(|e| e.to_string())?, MASTERS_SOURCE.to_string())
     } else {
         let w = crate::model::Weights::load(std::path::Path::new(path)).map_err(|e| format!("{path}: {e}"))?;
         (w, path.to_string())
@@ -250,7 +258,8 @@ pub struct ImprovPlugin<V: Variant> {
 
 impl<V: Variant> Default for ImprovPlugin<V> {
     fn default() -> Self {
-        let (model, info) = load_model("").expect("the embedded weights are valid (tested)");
+        let (model, info) = load_model(MASTERS_SOURCE).expect("the embedded weights are valid (tested)");
+        let (spare, _) = load_model(METHENY_SOURCE).expect("the embedded weights are valid (tested)");
         let (to_audio, inbox) = rtrb::RingBuffer::new(MODEL_RING);
         let (outbox, returned) = rtrb::RingBuffer::new(MODEL_RING);
         let (history, history_rx) = rtrb::RingBuffer::new(HISTORY_RING);
@@ -267,7 +276,11 @@ impl<V: Variant> Default for ImprovPlugin<V> {
         });
         Self {
             params: Arc::new(ImprovParams::with_voice(V::VOICE)),
-            engine: Engine::new(model),
+            engine: {
+                let mut engine = Engine::new(model);
+                engine.set_spare(Some(spare));
+                engine
+            },
             synth: crate::voice::Synth::new(44_100.0),
             shared,
             sample_rate: 44_100.0,
@@ -283,12 +296,22 @@ impl<V: Variant> Default for ImprovPlugin<V> {
 }
 
 impl<V: Variant> ImprovPlugin<V> {
-    /// Brings the engine's model in line with the persisted weights path (main thread).
+    /// Brings the engine's model in line with the persisted weights path, or
+    /// with the Model switch when there is none, and keeps the other embedded
+    /// model as the engine's spare (main thread).
     fn sync_weights(&mut self) {
-        let wanted = self.params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
-        let current = self.engine.model_source();
-        let same = if wanted.is_empty() { current == "embedded default weights" } else { current == wanted };
-        if same {
+        let path = self.params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
+        let masters = self.params.model.value() == params::ModelParam::Masters;
+        let embedded = if masters { MASTERS_SOURCE } else { METHENY_SOURCE };
+        let other = if masters { METHENY_SOURCE } else { MASTERS_SOURCE };
+        // With a file loaded the switch has nothing to change places with.
+        let spare_wanted = path.is_empty().then_some(other);
+        if self.engine.spare_source() != spare_wanted {
+            let spare = spare_wanted.and_then(|s| load_model(s).ok()).map(|(m, _)| m);
+            drop(self.engine.set_spare(spare));
+        }
+        let wanted = if path.is_empty() { embedded.to_string() } else { path };
+        if self.engine.model_source() == wanted {
             return;
         }
         match load_model(&wanted) {
@@ -300,7 +323,7 @@ impl<V: Variant> ImprovPlugin<V> {
             }
             Err(e) => {
                 // A saved project whose weights file is gone still opens: embedded weights, and a warning.
-                if let Ok((model, info)) = load_model("") {
+                if let Ok((model, info)) = load_model(embedded) {
                     drop(self.engine.swap_model(model));
                     if let Ok(mut s) = self.shared.status.lock() {
                         *s = Status { model: info, message: format!("{e} — using the embedded weights") };
@@ -339,6 +362,10 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
     fn filter_state(state: &mut PluginState) {
         if !state.params.contains_key("feel") {
             state.params.insert("feel".into(), nice_plug::plugin::ParamValue::String("manual".into()));
+        }
+        // A project from before the masters' model plays the model it was made with.
+        if !state.params.contains_key("model") {
+            state.params.insert("model".into(), nice_plug::plugin::ParamValue::String("metheny".into()));
         }
     }
 
@@ -535,7 +562,7 @@ mod tests {
         let mut p = Improv::default();
         set_path(&p, "/nonexistent/mine.bin");
         p.sync_weights();
-        assert_eq!(p.engine.model_source(), "embedded default weights");
+        assert_eq!(p.engine.model_source(), MASTERS_SOURCE);
         let status = p.shared.status();
         assert!(status.message.contains("/nonexistent/mine.bin") && status.message.contains("embedded"), "{status:?}");
 
@@ -544,7 +571,7 @@ mod tests {
         std::fs::write(&bad, b"IMPRVWTS garbage").unwrap();
         set_path(&p, bad.to_str().unwrap());
         p.sync_weights();
-        assert_eq!(p.engine.model_source(), "embedded default weights");
+        assert_eq!(p.engine.model_source(), MASTERS_SOURCE);
         assert!(p.shared.status().message.contains("bad.bin"));
 
         let good = dir.path().join("good.bin");

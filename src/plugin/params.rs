@@ -117,6 +117,53 @@ pub enum SplitParam {
     Channel,
 }
 
+/// Which model improvises, as the host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelParam {
+    /// The model that hears, learned from the WJD's 456 solos.
+    #[id = "wjd"]
+    #[name = "Masters (WJD)"]
+    Masters,
+    /// The seed model, learned from one Metheny solo.
+    #[id = "metheny"]
+    #[name = "Metheny"]
+    Metheny,
+}
+
+/// The jazz style a model that hears plays in, as the host shows it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum StyleParam {
+    #[id = "all"]
+    #[name = "All styles"]
+    All,
+    #[id = "traditional"]
+    Traditional,
+    #[id = "swing"]
+    Swing,
+    #[id = "bebop"]
+    Bebop,
+    #[id = "cool"]
+    Cool,
+    #[id = "hardbop"]
+    #[name = "Hard bop"]
+    Hardbop,
+    #[id = "postbop"]
+    #[name = "Post-bop"]
+    Postbop,
+    #[id = "fusion"]
+    Fusion,
+    #[id = "free"]
+    Free,
+}
+
+impl StyleParam {
+    /// The core's style.
+    pub fn style(self) -> crate::hearing::JazzStyle {
+        crate::hearing::JazzStyle::ALL[self as usize]
+    }
+}
+
 /// How the line is played, as the host shows it.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeelParam {
@@ -199,6 +246,12 @@ pub struct ImprovParams {
     /// Off-beat eighths delayed toward a triplet.
     #[id = "swing"]
     pub swing: FloatParam,
+    /// Which model improvises: the masters' (it hears the chord, the beat and the style) or Metheny's.
+    #[id = "model"]
+    pub model: EnumParam<ModelParam>,
+    /// The jazz style the masters' model plays in (its Auto feel too).
+    #[id = "style"]
+    pub style: EnumParam<StyleParam>,
     /// How the line is played: the learned feel, straight, or as set (Swing, Gate, Velocity, Humanize, Lay back).
     #[id = "feel"]
     pub feel: EnumParam<FeelParam>,
@@ -336,6 +389,8 @@ impl ImprovParams {
                 .with_value_to_string(formatters::v2s_f32_percentage(0))
                 .with_string_to_value(formatters::s2v_f32_percentage()),
             swing: percent("Swing", d.swing),
+            model: EnumParam::new("Model", ModelParam::Masters),
+            style: EnumParam::new("Style", StyleParam::All),
             feel: EnumParam::new("Feel", FeelParam::Auto),
             lay_back: FloatParam::new("Lay back", 0.0, FloatRange::Linear { min: 0.0, max: 100.0 })
                 .with_unit(" ms")
@@ -415,6 +470,8 @@ impl ImprovParams {
                 FeelParam::Manual => super::engine::FeelMode::Manual,
             },
             lay_back_ms: self.lay_back.value(),
+            style: self.style.value().style(),
+            masters: self.model.value() == ModelParam::Masters,
             channel: (self.channel.value().clamp(1, 16) - 1) as u8,
             chord_source: match self.chord_source.value() {
                 SourceParam::Held => ChordSource::Held,

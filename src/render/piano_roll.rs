@@ -217,14 +217,14 @@ fn beat(b: crate::score::Beats) -> f64 {
 mod tests {
     use super::*;
     use crate::generate::{GenerateOptions, changes_from_symbols, generate};
-    use crate::improvise::Style;
+    use crate::improvise::Playing;
 
     fn solo(symbols: &str, bars: usize) -> Solo {
         let changes = changes_from_symbols(&crate::theory::symbol::parse_changes(symbols, 4).unwrap());
         let options = GenerateOptions {
             bars,
             tempo: 130.0,
-            style: Style::default(),
+            style: Playing::default(),
             seed: 1,
             precision: crate::model::Precision::LIVE,
         };

@@ -92,7 +92,7 @@ fn changes(args: &Args) -> Result<Option<Changes>, String> {
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let (weights, _) = load_weights(args.weights.as_ref())?;
+    let (weights, _) = load_weights(args.weights.as_ref(), crate::model_cmd::ModelChoice::Metheny)?;
     let vocabulary = weights.vocabulary.values();
     let training: Vec<Vec<String>> =
         weights.corpus.iter().map(|s| s.iter().map(|&t| vocabulary[t as usize].clone()).collect()).collect();

@@ -1,7 +1,7 @@
 //! `improv generate`: a solo from the embedded (or given) weights, as MIDI, audio
 //! and a picture.
 
-use crate::model_cmd::load_weights;
+use crate::model_cmd::{ModelChoice, load_weights};
 use improv::corpus::melody_line;
 use improv::generate::{
     BEATS_PER_BAR, GenerateOptions, REFERENCE_TEMPO, Solo, changes_from_midi, changes_from_symbols, generate_reference,
@@ -10,7 +10,7 @@ use improv::generate::{
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
 use improv::improvise::grid::TICKS_PER_BEAT as BEAT_TICKS;
 use improv::improvise::listen::{HeardNote, relatedness};
-use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Style};
+use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Playing};
 use improv::model::{Precision, Sampling};
 use improv::render::{
     DEFAULT_PEAK_DBFS, Font, Level, MIN_PEAK_DBFS, TAIL_SECONDS, check_render_length, find_soundfont,
@@ -61,9 +61,14 @@ pub struct Args {
     /// Tempo in beats per minute.
     #[arg(long, default_value_t = REFERENCE_TEMPO)]
     tempo: f64,
-    /// A weights file written by `train` (default: the embedded weights).
+    /// A weights file written by `train` (instead of --model).
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// The embedded model: wjd (the masters', learned from the Weimar Jazz
+    /// Database; it hears the chords, the beat and --style) or metheny (the seed
+    /// model). --reference always plays the Metheny model.
+    #[arg(long, value_enum, default_value_t = ModelChoice::Wjd)]
+    model: ModelChoice,
     /// Lowest MIDI key of the melody.
     #[arg(long, default_value_t = DEFAULT_REGISTER.0)]
     low: u8,
@@ -135,7 +140,8 @@ pub struct Args {
     /// --gate). The tokens, the grid and --tokens do not change.
     #[arg(long, value_enum, default_value_t = FeelMode::Auto)]
     feel: FeelMode,
-    /// The style whose learned feel --feel auto plays.
+    /// The jazz style: what the masters' model plays (it hears the style) and the
+    /// feel --feel auto plays.
     #[arg(long, value_enum, default_value_t = FeelStyle::All)]
     style: FeelStyle,
     /// --feel manual: long : short ratio of eighth pairs, 1.0 (straight) to 2.0 (triplet).
@@ -172,6 +178,12 @@ enum FeelStyle {
     Postbop,
     Fusion,
     Free,
+}
+
+impl From<FeelStyle> for improv::hearing::JazzStyle {
+    fn from(s: FeelStyle) -> Self {
+        improv::hearing::JazzStyle::ALL[s as usize]
+    }
 }
 
 fn parse_bounded(s: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
@@ -282,7 +294,8 @@ fn check(args: &Args) -> Result<(), String> {
 
 pub fn run(args: &Args) -> Result<(), String> {
     check(args)?;
-    let (weights, source) = load_weights(args.weights.as_ref())?;
+    let model = if args.reference { ModelChoice::Metheny } else { args.model };
+    let (weights, source) = load_weights(args.weights.as_ref(), model)?;
     if args.top_k > weights.vocabulary.len() {
         return Err(format!("--top-k {} exceeds the {} values the model knows", args.top_k, weights.vocabulary.len()));
     }
@@ -344,11 +357,12 @@ pub fn run(args: &Args) -> Result<(), String> {
         let mut options = GenerateOptions {
             bars: args.bars.unwrap_or(changes.len()),
             tempo: args.tempo,
-            style: Style {
+            style: Playing {
                 sampling: Sampling { temperature: args.temperature, top_k: args.top_k },
                 low: args.low,
                 high: args.high,
                 guidance: args.guidance(),
+                style: args.style.into(),
             },
             seed,
             precision: args.precision.into(),

@@ -6,30 +6,54 @@ use std::path::PathBuf;
 /// Arguments of `improv model`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A weights file written by `train` (default: the embedded weights).
+    /// A weights file written by `train` (instead of --model).
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// An embedded model: wjd (the masters', it hears the chords, the beat and
+    /// the style) or metheny (the seed model).
+    #[arg(long, value_enum, default_value_t = ModelChoice::Wjd)]
+    model: ModelChoice,
 }
 
-/// Loads user weights, or the embedded default.
-pub fn load_weights(path: Option<&PathBuf>) -> Result<(Weights, String), String> {
-    match path {
-        Some(p) => {
+/// The embedded models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelChoice {
+    /// The masters' model, learned from the WJD's solos; it hears chords, beat and style.
+    Wjd,
+    /// The seed model, learned from Pat Metheny's "And Then I Knew".
+    Metheny,
+}
+
+/// Loads user weights, or an embedded model.
+pub fn load_weights(path: Option<&PathBuf>, model: ModelChoice) -> Result<(Weights, String), String> {
+    match (path, model) {
+        (Some(p), _) => {
             let w = Weights::load(p).map_err(|e| format!("{}: {e}", p.display()))?;
             Ok((w, p.display().to_string()))
         }
-        None => {
+        (None, ModelChoice::Metheny) => {
             let w = improv::default_weights().map_err(|e| format!("embedded weights: {e}"))?;
-            Ok((w, "embedded default weights".to_string()))
+            Ok((w, "embedded Metheny model".to_string()))
+        }
+        (None, ModelChoice::Wjd) => {
+            let w = improv::masters_weights().map_err(|e| format!("embedded masters' model: {e}"))?;
+            Ok((w, "embedded masters' model (WJD)".to_string()))
         }
     }
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let (w, source) = load_weights(args.weights.as_ref())?;
+    let (w, source) = load_weights(args.weights.as_ref(), args.model)?;
     let t = &w.training;
     println!("{source}");
     println!("  model: LSTM({}) + Dense({}), {} parameters", w.params.hidden(), w.params.n_values(), w.params.count());
+    if w.hearing != 0 {
+        println!(
+            "  hears: the chord at each onset, the previous note in it, the position in the bar, a change, the style ({} feature rows, layout {})",
+            w.params.n_heard(),
+            w.hearing
+        );
+    }
     println!("  vocabulary: {} values", w.vocabulary.len());
     println!(
         "  trained on {} (sha256 {}…), {} epochs, seed {}, lr {}, batch {}, {} windows of {}",
