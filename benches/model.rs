@@ -97,6 +97,33 @@ fn inference(c: &mut Criterion) {
             })
         });
     }
+    // `infer/wjd-step/<precision>-<isa>`: the masters' model, hearing a chord of
+    // four tones, the previous note, a position and a style with every input.
+    let masters = improv::masters_weights().unwrap();
+    let dm7 = improv::grammar::Harmony::new(&[62, 65, 69, 72]);
+    for isa in [Isa::Avx512, Isa::Avx2, Isa::Portable].into_iter().filter(|i| i.is_supported()) {
+        for precision in [Precision::F32, Precision::F16] {
+            let m = Model::with(&masters.params, isa, precision);
+            if m.precision() != precision {
+                continue;
+            }
+            let name = format!("wjd-step/{:?}-{:?}", m.precision(), m.isa()).to_lowercase();
+            let mut state = m.zero_state();
+            let mut rng = SmallRng::seed_from_u64(1);
+            let mut prev = None;
+            let mut tick = 0i64;
+            g.bench_function(&name, |b| {
+                b.iter(|| {
+                    let heard =
+                        improv::hearing::heard(Some(&dm7), Some(65), tick, false, improv::hearing::JazzStyle::Bebop);
+                    m.step_heard(&mut state, prev, &heard);
+                    let next = state.sample(sampling, &mut rng);
+                    prev = Some(black_box(next));
+                    tick += 3;
+                })
+            });
+        }
+    }
     let mut state = model.zero_state();
     let mut rng = SmallRng::seed_from_u64(1);
     let mut prev = None;

@@ -10,6 +10,9 @@
 //!
 //! `plugin/process-512-beat-boundary-auto`: the same block with Auto feel.
 //!
+//! `plugin/process-512-beat-boundary-wjd…`: the same block with the masters'
+//! model (it hears the chord, the beat and the style): guided, plain, and f32.
+//!
 //! `voice/render-512-…`: Improv's own voice for one block, the line and a held
 //! four-note chord sounding (each sound), and all eight voices at once; and
 //! `plugin/process-512-beat-boundary-voice`: the beat-boundary block with the
@@ -33,6 +36,12 @@ fn bench(c: &mut Criterion) {
     bench_with(c, "-f32", Settings::default(), Precision::F32);
     // Auto feel: the beat's notes played with the learned feel once it is complete.
     bench_with(c, "-auto", Settings { feel: FeelMode::Auto, ..Settings::default() }, Precision::LIVE);
+    // The masters' model (it hears the chord, the beat and the style): guided and plain.
+    for (name, guidance) in [("-wjd", Guidance::DEFAULT), ("-wjd-plain", Guidance::PLAIN)] {
+        let w = improv::masters_weights().unwrap();
+        bench_model(c, name, &w, Settings { guidance, ..Settings::default() }, Precision::LIVE);
+    }
+    bench_model(c, "-wjd-f32", &improv::masters_weights().unwrap(), Settings::default(), Precision::F32);
     bench_answer_start(c);
     bench_voice(c);
 }
@@ -192,7 +201,16 @@ fn bench_answer_start(c: &mut Criterion) {
 }
 
 fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings, precision: Precision) {
-    let weights = improv::default_weights().unwrap();
+    bench_model(c, suffix, &improv::default_weights().unwrap(), settings, precision);
+}
+
+fn bench_model(
+    c: &mut Criterion,
+    suffix: &str,
+    weights: &improv::model::Weights,
+    settings: Settings,
+    precision: Precision,
+) {
     let spb = SR as f64 * 60.0 / 120.0;
     let dm7: Vec<NoteMsg> = [50u8, 53, 57, 60].iter().map(|&key| NoteMsg::input(0, true, 1, key, 0.8)).collect();
     // Beat 9 falls at sample 216 000, inside block 421 ([215 552, 216 064)): an engine
@@ -200,7 +218,7 @@ fn bench_with(c: &mut Criterion, suffix: &str, settings: Settings, precision: Pr
     const BOUNDARY_BLOCK: u32 = 421;
     const { assert!(BOUNDARY_BLOCK * BLOCK < 216_000 && 216_000 < (BOUNDARY_BLOCK + 1) * BLOCK) };
     let warmed = || {
-        let mut e = Engine::new(Box::new(LiveModel::with_precision(&weights, "bench".into(), precision)));
+        let mut e = Engine::new(Box::new(LiveModel::with_precision(weights, "bench".into(), precision)));
         for k in 0..BOUNDARY_BLOCK {
             let pos = (k * BLOCK) as f64 / spb;
             let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(pos) };

@@ -20,6 +20,10 @@ pub const MIN_COUNT: usize = 8;
 /// the model learns an "all styles" voice from the same data.
 pub const ALL_STYLE_SHARE: f64 = 0.25;
 
+/// Whole solos the shipped model's training holds out for validation
+/// (`scripts/train-wjd.sh`; chosen by the run's seed among the files taken).
+pub const VALIDATION_FILES: usize = 24;
+
 /// Twelfths of a beat per beat.
 const TICKS: i64 = 12;
 
@@ -37,21 +41,71 @@ pub fn lines_of(corpus: &Corpus) -> Vec<Vec<LineStep>> {
             }
         }
     }
-    // Each bar's chords, by bar start; a bar without one holds no chord.
-    let bar = (corpus.beats_per_bar * TICKS).to_integer().max(1);
-    let mut bars: HashMap<i64, Vec<(i64, Harmony)>> = HashMap::new();
-    for m in &corpus.measures {
-        let start = (m.start * TICKS).round().to_integer();
-        let chords =
-            m.chords.iter().map(|c| ((c.offset * TICKS).round().to_integer(), Harmony::new(&c.keys))).collect();
-        bars.insert(start.div_euclid(bar), chords);
+    let track = ChordTrack::of(corpus);
+    encode_line(&notes, |t| track.at(t))
+}
+
+/// A corpus's changes, bar by bar: what sounds at any twelfth of a beat.
+#[derive(Debug, Clone, Default)]
+pub struct ChordTrack {
+    /// Twelfths in a bar.
+    bar: i64,
+    /// Each bar's chords (onset, harmony), by bar number; a bar without one has none.
+    bars: HashMap<i64, Vec<(i64, Harmony)>>,
+}
+
+impl ChordTrack {
+    /// The changes of a corpus.
+    pub fn of(corpus: &Corpus) -> Self {
+        let bar = (corpus.beats_per_bar * TICKS).to_integer().max(1);
+        let mut bars = HashMap::new();
+        for m in &corpus.measures {
+            let start = (m.start * TICKS).round().to_integer();
+            let chords =
+                m.chords.iter().map(|c| ((c.offset * TICKS).round().to_integer(), Harmony::new(&c.keys))).collect();
+            bars.insert(start.div_euclid(bar), chords);
+        }
+        Self { bar, bars }
     }
-    let chord_at = |t: i64| {
-        let chords = bars.get(&t.div_euclid(bar))?;
+
+    /// The chord sounding at `t` twelfths of a beat.
+    pub fn at(&self, t: i64) -> Option<Harmony> {
+        let chords = self.bars.get(&t.div_euclid(self.bar))?;
         let i = chords.partition_point(|(at, _)| *at <= t);
         chords.get(i.saturating_sub(1)).map(|(_, h)| *h)
-    };
-    encode_line(&notes, chord_at)
+    }
+
+    /// Bars that hold a chord, in order.
+    pub fn bars(&self) -> Vec<i64> {
+        let mut b: Vec<i64> = self.bars.keys().copied().collect();
+        b.sort_unstable();
+        b
+    }
+}
+
+/// A line heard over other changes: every step's chord is what `track` has at
+/// the same place in the bar of its `bars[k]`-th bar, bar by bar (cycling), and
+/// the previous note is heard in that chord. What the test of "does the model
+/// hear the changes" feeds it.
+pub fn heard_over(line: &[LineStep], track: &ChordTrack, style: JazzStyle) -> Vec<Heard> {
+    let bars = track.bars();
+    let bar = track.bar.max(1);
+    let mut last: Option<(u8, u16)> = None;
+    line.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let chord = (!bars.is_empty())
+                .then(|| {
+                    let k = bars[(s.at.div_euclid(bar)).rem_euclid(bars.len() as i64) as usize];
+                    track.at(k * bar + s.at.rem_euclid(bar))
+                })
+                .flatten();
+            let id = chord.map(|c| (c.root, c.pcs));
+            let changed = i == 0 || id != last;
+            last = id;
+            heard(chord.as_ref(), s.previous, s.at, changed, style)
+        })
+        .collect()
 }
 
 /// The style a corpus was played in: its WJD label, else `All`.

@@ -110,3 +110,31 @@ fn guided_improvising_does_not_allocate() {
     assert_eq!(n, 0, "allocations while improvising with guidance");
     assert!(notes > 300, "{notes} notes");
 }
+
+#[test]
+fn the_masters_model_and_a_model_or_style_switch_do_not_allocate() {
+    use improv::hearing::JazzStyle;
+    use improv::improvise::{Improviser, LiveModel, LoopedChanges, Outcome, Playing, reference_changes};
+    let masters = improv::masters_weights().unwrap();
+    let metheny = improv::default_weights().unwrap();
+    let mut imp = Improviser::new(Box::new(LiveModel::new(&masters, "wjd".into())), 3);
+    let mut spare = Some(Box::new(LiveModel::new(&metheny, "metheny".into())));
+    let progression = LoopedChanges::new(&reference_changes());
+    let mut notes = 0usize;
+    let n = allocations(|| {
+        for beat in 1..=256i64 {
+            // A style switch every 16 beats, a model switch every 64 (boxes change places).
+            let style = Playing { style: JazzStyle::ALL[(beat / 16) as usize % 9], ..Playing::default() };
+            if beat % 64 == 0
+                && let Some(m) = spare.take()
+            {
+                spare = Some(imp.swap_model(m));
+            }
+            imp.fill(beat.into(), &progression, &style, &mut |d| {
+                notes += usize::from(matches!(d.outcome, Outcome::Note { .. }))
+            });
+        }
+    });
+    assert_eq!(n, 0, "allocations while the masters' model improvises and models and styles switch");
+    assert!(notes > 300, "{notes} notes");
+}

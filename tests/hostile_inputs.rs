@@ -139,7 +139,9 @@ fn weights_mutants_are_read_or_refused() {
         GenerateOptions { bars: 4, tempo: 120.0, style: Playing::default(), seed: 1, precision: Precision::LIVE };
     let (mut read, mut reached_decoder, mut worst) = (0usize, 0usize, Duration::ZERO);
     for case in 0..cases() {
-        let mut bytes = mutate(improv::DEFAULT_WEIGHTS, &mut rng);
+        // Both formats: the seed model's (version 2) and the masters' (version 4, it hears).
+        let original = if case % 2 == 0 { improv::DEFAULT_WEIGHTS } else { improv::MASTERS_WEIGHTS };
+        let mut bytes = mutate(original, &mut rng);
         // Three in four get a valid checksum and length, so they reach the decoder.
         if case % 4 != 0 {
             recompute_checksum(&mut bytes);
@@ -277,6 +279,24 @@ fn riff_midi_files_are_read() {
     let cut = &rmid[..rmid.len() - 10];
     let err = Corpus::from_bytes(cut, &CorpusOptions::default()).unwrap_err().to_string();
     assert!(err.contains("the RIFF data chunk declares"), "{err}");
+}
+
+/// A masters' model file cut short, or with an absurd size behind a valid
+/// checksum, is one line and exit 2 in the CLI.
+#[test]
+fn a_damaged_masters_model_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.bin");
+    std::fs::write(&cut, &improv::MASTERS_WEIGHTS[..improv::MASTERS_WEIGHTS.len() / 2]).unwrap();
+    assert_fails(&improv(&["generate", "--weights", cut.to_str().unwrap(), "-o", "/dev/null"]), "truncated");
+    // Tensors that do not fit each other behind a valid checksum: refused by shape.
+    let mut w = improv::masters_weights().unwrap();
+    w.params.recurrent = ndarray::Array2::zeros((1, 4));
+    let bytes = w.to_bytes();
+    let huge = dir.path().join("huge.bin");
+    std::fs::write(&huge, bytes).unwrap();
+    let out = improv(&["generate", "--weights", huge.to_str().unwrap(), "-o", "/dev/null"]);
+    assert_fails(&out, "shape");
 }
 
 /// Models that decode but cannot play are refused with the rule they break.

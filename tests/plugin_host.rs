@@ -351,7 +351,9 @@ fn check(run: &Run, expect_notes: bool) {
     let share = fitting as f64 / ons.len() as f64;
     eprintln!("{} note-ons, {:.1}% chord or scale tones of Dm7", ons.len(), share * 100.0);
     assert!(ons.len() >= 16, "only {} notes in 8 bars", ons.len());
-    assert!(share >= 0.7, "{:.0}% chord or scale tones of Dm7", share * 100.0);
+    // The masters play 79 % chord or scale tones (52 % + 27 % over the WJD, with
+    // 21 % approach tones); over one held chord the line must stay mostly inside it.
+    assert!(share >= 0.6, "{:.0}% chord or scale tones of Dm7", share * 100.0);
     // The chord was passed through on its own channel, at its own velocity, and released.
     let passed: Vec<&Out> = run.events.iter().filter(|e| e.channel == INPUT_CHANNEL as u8 && e.on).collect();
     assert_eq!(passed.len(), 4);
@@ -675,43 +677,46 @@ fn plugin_plays_what_the_cli_generates() {
     use improv::model::Precision;
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
     let (seed, tempo, bars) = (7u64, 130.0, 8.0);
-    let r = run(
-        &path,
-        Scenario {
-            sample_rate: 48_000.0,
-            tempo,
-            bars,
-            params: vec![
-                ("Chord source", 1.0, 0.0, 2.0),
-                ("Same solo every play", 1.0, 0.0, 1.0),
-                ("Seed", seed as f64, 0.0, 9999.0),
-                ("Gate", 1.0, 0.05, 1.0),
-                // The CLI writes the line as written: so does the plugin with Feel Straight.
-                ("Feel", 1.0, 0.0, 2.0),
-            ],
-            ..Scenario::held(48_000.0, fixed(512))
-        },
-    );
-    let weights = improv::default_weights().unwrap();
-    let options =
-        GenerateOptions { bars: bars as usize, tempo, style: Playing::default(), seed, precision: Precision::LIVE };
-    let solo = generate(&weights, &reference_changes(), &options);
-    let cli: Vec<(f64, u8)> = solo
-        .notes
-        .iter()
-        .map(|n| (*n.start.numer() as f64 / *n.start.denom() as f64 * r.samples_per_beat, n.key))
-        .collect();
-    let live: Vec<(f64, u8)> = r
-        .events
-        .iter()
-        .filter(|e| e.on && e.channel == 0)
-        .map(|e| ((e.block_start + e.time as u64) as f64, e.key))
-        .collect();
-    assert!(cli.len() > 40, "{} notes", cli.len());
-    assert_eq!(live.len(), cli.len(), "as many notes live as offline");
-    for (i, (a, b)) in live.iter().zip(&cli).enumerate() {
-        assert_eq!(a.1, b.1, "note {i}: key");
-        assert!((a.0 - b.0).abs() <= 1.0, "note {i}: sample {} live, {} offline", a.0, b.0);
+    // Both models: the masters' (the default) and Metheny's, one switch away.
+    for (model, weights) in [(0.0, improv::masters_weights().unwrap()), (1.0, improv::default_weights().unwrap())] {
+        let r = run(
+            &path,
+            Scenario {
+                sample_rate: 48_000.0,
+                tempo,
+                bars,
+                params: vec![
+                    ("Chord source", 1.0, 0.0, 2.0),
+                    ("Same solo every play", 1.0, 0.0, 1.0),
+                    ("Seed", seed as f64, 0.0, 9999.0),
+                    ("Gate", 1.0, 0.05, 1.0),
+                    // The CLI writes the line as written: so does the plugin with Feel Straight.
+                    ("Feel", 1.0, 0.0, 2.0),
+                    ("Model", model, 0.0, 1.0),
+                ],
+                ..Scenario::held(48_000.0, fixed(512))
+            },
+        );
+        let options =
+            GenerateOptions { bars: bars as usize, tempo, style: Playing::default(), seed, precision: Precision::LIVE };
+        let solo = generate(&weights, &reference_changes(), &options);
+        let cli: Vec<(f64, u8)> = solo
+            .notes
+            .iter()
+            .map(|n| (*n.start.numer() as f64 / *n.start.denom() as f64 * r.samples_per_beat, n.key))
+            .collect();
+        let live: Vec<(f64, u8)> = r
+            .events
+            .iter()
+            .filter(|e| e.on && e.channel == 0)
+            .map(|e| ((e.block_start + e.time as u64) as f64, e.key))
+            .collect();
+        assert!(cli.len() > 30, "model {model}: {} notes", cli.len());
+        assert_eq!(live.len(), cli.len(), "model {model}: as many notes live as offline");
+        for (i, (a, b)) in live.iter().zip(&cli).enumerate() {
+            assert_eq!(a.1, b.1, "model {model}, note {i}: key");
+            assert!((a.0 - b.0).abs() <= 1.0, "model {model}, note {i}: sample {} live, {} offline", a.0, b.0);
+        }
     }
 }
 

@@ -335,6 +335,44 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
+    /// The gradient of a model that hears: its feature rows too, by finite differences.
+    #[test]
+    fn heard_rows_get_their_gradient() {
+        use crate::model::{HEARD_SLOTS, NOT_HEARD};
+        let (n, heard, h, tx) = (5, 4, 3, 5);
+        let mut rng = StdRng::seed_from_u64(5);
+        let p0 = Params::<f64>::keras_init_hearing(n, heard, h, &mut rng);
+        let x: Vec<Option<usize>> = (0..tx).map(|t| (t > 0).then(|| rng.random_range(0..n))).collect();
+        let y: Vec<Option<usize>> = (0..tx).map(|_| Some(rng.random_range(0..n))).collect();
+        let hs: Vec<Heard> = (0..tx)
+            .map(|t| {
+                let mut f = [NOT_HEARD; HEARD_SLOTS];
+                f[0] = (t % heard) as u16;
+                f[1] = ((t + 1) % heard) as u16;
+                f
+            })
+            .collect();
+        let mut grad = p0.zeros_like();
+        loss_and_grad_heard(&p0, &[&x], &[&hs], &[&y], ZeroTargets::Exact, Some(&mut grad));
+        let eps = 1e-5;
+        for r in n..n + heard {
+            for j in 0..p0.kernel.ncols() {
+                let mut p = p0.clone();
+                p.kernel[[r, j]] += eps;
+                let up = loss_and_grad_heard(&p, &[&x], &[&hs], &[&y], ZeroTargets::Exact, None);
+                p.kernel[[r, j]] -= 2.0 * eps;
+                let down = loss_and_grad_heard(&p, &[&x], &[&hs], &[&y], ZeroTargets::Exact, None);
+                let numeric = (up - down) / (2.0 * eps);
+                assert!(
+                    (numeric - grad.kernel[[r, j]]).abs() < 1e-7,
+                    "row {r} col {j}: {numeric} vs {}",
+                    grad.kernel[[r, j]]
+                );
+            }
+        }
+        assert!(grad.kernel.row(n).iter().any(|g| g.abs() > 1e-6), "a heard row has a gradient");
+    }
+
     /// Central finite differences in f64 against the analytic gradient.
     #[test]
     fn gradient_matches_finite_differences() {

@@ -483,7 +483,7 @@ impl Engine {
     /// hears for the masters') and the one in use is not, they change places.
     /// Allocation-free; the line restarts from a fresh state.
     fn follow_model_switch(&mut self, masters: bool) {
-        if self.improviser.model().hears() == masters || !self.spare.as_ref().is_some_and(|s| s.hears() == masters) {
+        if self.improviser.model().hears() == masters || self.spare.as_ref().is_none_or(|s| s.hears() != masters) {
             return;
         }
         if let Some(spare) = self.spare.take() {

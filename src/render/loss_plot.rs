@@ -26,7 +26,7 @@ fn draw(losses: &[f32], others: &[(&str, &[f32])], title: &str, path: &Path) -> 
         .x_label_area_size(40)
         .y_label_area_size(55)
         .build_cartesian_2d(1f32..epochs as f32, 0f32..top * 1.05)?;
-    chart.configure_mesh().x_desc("epoch").y_desc("loss (sum of 30 cross-entropies)").draw()?;
+    chart.configure_mesh().x_desc("epoch").y_desc("loss per window (sum of its cross-entropies)").draw()?;
     let ours = losses.iter().enumerate().map(|(i, &l)| (i as f32 + 1.0, l));
     chart
         .draw_series(LineSeries::new(ours, BLUE.stroke_width(2)))?
