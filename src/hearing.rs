@@ -82,6 +82,21 @@ impl JazzStyle {
         }
     }
 
+    /// Its name on the command line (`hardbop`, `all`).
+    pub fn name(self) -> &'static str {
+        match self {
+            JazzStyle::All => "all",
+            JazzStyle::Traditional => "traditional",
+            JazzStyle::Swing => "swing",
+            JazzStyle::Bebop => "bebop",
+            JazzStyle::Cool => "cool",
+            JazzStyle::Hardbop => "hardbop",
+            JazzStyle::Postbop => "postbop",
+            JazzStyle::Fusion => "fusion",
+            JazzStyle::Free => "free",
+        }
+    }
+
     /// The style of a WJD label (any case); `None` for a label it does not know.
     pub fn from_label(label: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.label().eq_ignore_ascii_case(label.trim()))

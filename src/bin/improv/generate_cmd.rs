@@ -8,6 +8,7 @@ use improv::generate::{
     generate_traced, reference_changes,
 };
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
+use improv::hearing::JazzStyle;
 use improv::improvise::grid::TICKS_PER_BEAT as BEAT_TICKS;
 use improv::improvise::listen::{HeardNote, relatedness};
 use improv::improvise::{Drawn, Guidance, MAX_BARS, Outcome, Playing};
@@ -142,8 +143,8 @@ pub struct Args {
     feel: FeelMode,
     /// The jazz style: what the masters' model plays (it hears the style) and the
     /// feel --feel auto plays.
-    #[arg(long, value_enum, default_value_t = FeelStyle::All)]
-    style: FeelStyle,
+    #[arg(long, default_value = "all", value_parser = style_parser())]
+    style: JazzStyle,
     /// --feel manual: long : short ratio of eighth pairs, 1.0 (straight) to 2.0 (triplet).
     #[arg(long, default_value_t = 1.5, value_parser = parse_swing)]
     swing: f64,
@@ -167,23 +168,10 @@ enum FeelMode {
 }
 
 /// `--style` values: the WJD's style labels, or all of its solos.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum FeelStyle {
-    All,
-    Traditional,
-    Swing,
-    Bebop,
-    Cool,
-    Hardbop,
-    Postbop,
-    Fusion,
-    Free,
-}
-
-impl From<FeelStyle> for improv::hearing::JazzStyle {
-    fn from(s: FeelStyle) -> Self {
-        improv::hearing::JazzStyle::ALL[s as usize]
-    }
+fn style_parser() -> impl clap::builder::TypedValueParser<Value = JazzStyle> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(JazzStyle::ALL.map(JazzStyle::name))
+        .map(|s| JazzStyle::from_label(&s).expect("a listed style"))
 }
 
 fn parse_bounded(s: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
@@ -212,8 +200,7 @@ fn performance(args: &Args, tempo: f64) -> Result<improv::feel::render::Performa
         FeelMode::Auto => {
             let table: improv::feel::FeelTable =
                 serde_json::from_str(FEEL_JSON).map_err(|e| format!("the embedded feel table: {e}"))?;
-            let name = format!("{:?}", args.style).to_uppercase();
-            Performance::auto(table.style(&name), tempo)
+            Performance::auto(table.style(args.style.label()), tempo)
         }
     })
 }
@@ -362,7 +349,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 low: args.low,
                 high: args.high,
                 guidance: args.guidance(),
-                style: args.style.into(),
+                style: args.style,
             },
             seed,
             precision: args.precision.into(),
@@ -448,7 +435,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         };
         written.push(format!("{} ({seconds:.1} s, {level}, {})", wav.display(), font.path().display()));
     }
-    let mut text = report(&solo, args, &source, &changes_label);
+    let shown = match weights.hearing {
+        0 => source.clone(),
+        _ => format!("{source}, style {}", args.style.name()),
+    };
+    let mut text = report(&solo, args, &shown, &changes_label);
     if let Some(what) = &conversation {
         text.push_str(&conversation_report(&solo, what, !args.no_listen));
     }
