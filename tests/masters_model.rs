@@ -113,3 +113,43 @@ fn unguided_the_same_seed_plays_other_rhythms_over_other_changes() {
     assert!(rhythms[0].len() > 40 && rhythms[1].len() > 40);
     assert_ne!(rhythms[0], rhythms[1], "the same seed's rhythm depends on the changes it hears");
 }
+
+/// The longest run of tokens that two different solos of the corpus share, in the
+/// masters' grammar (what novelty over the whole corpus should be measured
+/// against). A study over 423 solos: `cargo test --release --test masters_model --
+/// --ignored --nocapture`.
+#[test]
+#[ignore = "a release-mode study"]
+fn the_longest_run_two_masters_share() {
+    use std::collections::HashMap;
+    let w = improv::masters_weights().unwrap();
+    let shared = |k: usize| -> Option<(usize, usize)> {
+        let mut seen: HashMap<&[u16], usize> = HashMap::new();
+        for (f, seq) in w.corpus.iter().enumerate() {
+            for run in seq.windows(k) {
+                match seen.get(run) {
+                    Some(&g) if g != f => return Some((g, f)),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(run, f);
+                    }
+                }
+            }
+        }
+        None
+    };
+    let (mut lo, mut hi) = (1usize, 256usize);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if shared(mid).is_some() { lo = mid } else { hi = mid - 1 }
+    }
+    let (a, b) = shared(lo).unwrap();
+    let runs = |k: usize| w.corpus.iter().map(|s| s.windows(k).count()).sum::<usize>();
+    println!(
+        "the longest run two different solos share: {lo} tokens ({} and {}); {} runs of 9 tokens in the corpus",
+        w.sources[a].name,
+        w.sources[b].name,
+        runs(9)
+    );
+    assert!(lo >= 2);
+}

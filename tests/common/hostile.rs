@@ -223,6 +223,23 @@ pub fn files() -> Vec<Hostile> {
     named.sources[0].name = "solo\n\x1b[2Jcleared.mid".into();
     add("source-name-with-escapes.bin", Kind::Weights, named.to_bytes(), None);
     add("truncated.bin", Kind::Weights, improv::DEFAULT_WEIGHTS[..1000].to_vec(), Some("truncated weights file"));
+    // The masters' format (4, a model that hears): cut short, a layout this build
+    // does not know, a NaN in a heard feature's row, a seed-grammar vocabulary.
+    let masters = improv::masters_weights().unwrap();
+    let cut = improv::MASTERS_WEIGHTS[..improv::MASTERS_WEIGHTS.len() / 3].to_vec();
+    add("masters-truncated.bin", Kind::Weights, cut, Some("truncated weights file"));
+    let other_layout = improv::model::Weights { hearing: 7, ..masters.clone() };
+    add("masters-other-layout.bin", Kind::Weights, other_layout.to_bytes(), Some("layout 7"));
+    let mut heard_nan = masters.clone();
+    let row = heard_nan.params.n_values();
+    heard_nan.params.kernel[[row, 0]] = f32::NAN;
+    add("masters-nan-in-a-heard-row.bin", Kind::Weights, heard_nan.to_bytes(), Some("not a finite number"));
+    let mut seed_tokens = masters.clone();
+    let mut values = seed_tokens.vocabulary.values().to_vec();
+    values[0] = "C,0.250,<M2,d-4>".into();
+    values.sort();
+    seed_tokens.vocabulary = improv::grammar::Vocabulary::from_sorted(values).unwrap();
+    add("masters-seed-vocabulary.bin", Kind::Weights, seed_tokens.to_bytes(), Some("masters' grammar"));
 
     // WJD melody tables.
     let wjd = |rows: &[&str]| {
