@@ -125,4 +125,7 @@ fn fine_tuning_keeps_the_masters_vocabulary_and_a_seed_model_refuses_another() {
     // The seed model cannot continue on the WJD's tokens: another vocabulary.
     let o = train_bin(&["--from", "metheny", path(&subset(dir.path())), "--epochs", "1", "--out", path(&out)]);
     assert_fails(&o, "vocabulary");
+    // Nor can it be asked to hear.
+    let o = train_bin(&["--from", "metheny", "--hears", path(&common::metheny()), "--out", path(&out)]);
+    assert_fails(&o, "hears only its tokens");
 }

@@ -191,6 +191,12 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
     );
     let start = Instant::now();
     let from = args.from.as_deref().map(from_weights).transpose()?;
+    if args.hears && from.as_ref().is_some_and(|w| w.hearing == 0) {
+        return Err(format!(
+            "--from {} is a model that hears only its tokens; --hears trains one that hears the chord, the beat and the style (continue from wjd, or leave out --hears)",
+            args.from.as_deref().unwrap_or_default()
+        ));
+    }
     let hears = args.hears || from.as_ref().is_some_and(|w| w.hearing != 0);
     let grammar = if hears { Grammar::Masters } else { Grammar::Seed };
     let reports = encode_files_in(&files, &options, grammar, args.window_len + 1, || bar.inc(1));
