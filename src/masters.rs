@@ -24,8 +24,7 @@ pub const ALL_STYLE_SHARE: f64 = 0.25;
 /// (`scripts/train-wjd.sh`; chosen by the run's seed among the files taken).
 pub const VALIDATION_FILES: usize = 24;
 
-/// Twelfths of a beat per beat.
-const TICKS: i64 = 12;
+use crate::improvise::grid::TICKS_PER_BEAT as TICKS;
 
 /// A corpus's line in the masters' grammar, one sequence per stretch of playing.
 pub fn lines_of(corpus: &Corpus) -> Vec<Vec<LineStep>> {
@@ -191,7 +190,9 @@ pub fn windows(lines: &[&HeardLine], m: usize, tx: usize, seed: u32) -> Result<W
                     // Step t predicts token s + t + 1 (the last step has no target).
                     let mut h = *flat[(s + t + 1).min(flat.len() - 1)];
                     if unlabelled {
-                        h.iter_mut().filter(|f| (STYLE..STYLE + 9).contains(*f)).for_each(|f| *f = all);
+                        h.iter_mut()
+                            .filter(|f| (STYLE..STYLE + JazzStyle::ALL.len() as u16).contains(*f))
+                            .for_each(|f| *f = all);
                     }
                     h
                 })
