@@ -340,6 +340,8 @@ pub struct Subject {
     pub bars: usize,
     /// Its grammar tokens, as training would encode it.
     pub tokens: Vec<String>,
+    /// The style it was played in, where the file says (a WJD solo's `meta.csv` label).
+    pub style: Option<crate::hearing::JazzStyle>,
 }
 
 /// Reads a solo: the melody part (chosen as `improv corpus` chooses it) and either
@@ -415,6 +417,7 @@ pub fn subject_from_midi(
         first_bar,
         bars,
         tokens,
+        style: None,
     })
 }
 
@@ -529,7 +532,7 @@ fn subject_of_measures(measures: &[crate::score::Measure]) -> Subject {
     let first_bar = measures.first().map_or(0, |m| m.bar);
     let bars = measures.last().map_or(0, |m| (m.bar - first_bar + 1) as usize);
     let tokens = measures.iter().flat_map(crate::grammar::encode_measure).map(|t| t.to_string()).collect();
-    Subject { notes, chords: timeline_of(measures), first_bar, bars, tokens }
+    Subject { notes, chords: timeline_of(measures), first_bar, bars, tokens, style: None }
 }
 
 /// A WJD solo: notes at their metrical positions with the lengths they were
@@ -540,6 +543,7 @@ fn subject_of_solo(solo: &mut crate::wjd::Solo) -> Result<Subject, crate::corpus
         return Err(crate::corpus::CorpusError::NoMeasures { melody: "melody".into(), chords: "beat track".into() });
     }
     let mut subject = subject_of_measures(&measures);
+    subject.style = solo.meta.as_ref().and_then(|m| crate::hearing::JazzStyle::from_label(&m.style));
     // Measures are numbered as the database numbers bars; the played notes count from the pickup.
     let shift = (solo.pickup_bars * solo.beats_per_bar) as f64;
     let first = beat_f64(measures[0].start);

@@ -24,6 +24,7 @@ pub mod plugin;
 pub mod render;
 pub mod report_card;
 pub mod score;
+pub mod style_nearness;
 pub mod theory;
 pub mod trade;
 pub mod training_set;

@@ -7,7 +7,9 @@ use improv::evaluate::feel_from_path;
 use improv::evaluate::{Measures, Subject, measure, rows, subject_from_path};
 use improv::feel::{Feel, FeelCard};
 use improv::generate::{BEATS_PER_BAR, Changes, changes_from_midi, changes_from_symbols};
+use improv::hearing::JazzStyle;
 use improv::report_card::{Card, NAMED_POSITIONS, NAMED_SPANS, Overlaps, Profile, profile, share_of};
+use improv::style_nearness::{MEASURES, Signature, StyleMap};
 use improv::theory::symbol::parse_changes;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -43,6 +45,10 @@ pub struct Args {
     /// The weights whose training tokens the copy measure checks (default: the embedded weights).
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// With --against a corpus of labelled solos (the WJD): the styles to hold the solos' style
+    /// against, comma-separated (default: every style the corpus has), e.g. traditional,swing,cool,bebop.
+    #[arg(long, value_delimiter = ',', value_parser = crate::generate_cmd::style_parser())]
+    styles: Vec<improv::hearing::JazzStyle>,
 }
 
 const MEASURES_HELP: &str = "\
@@ -75,7 +81,11 @@ the line quantised to the nearest twelfth of a beat (so swing and timing do not 
   distributions                      intervals (semitones), gaps between onsets and note lengths (in
                                      twelfths of a beat), positions in the beat (twelfths): each solo's
                                      shares, averaged over solos (every solo counts once); overlap = the
-                                     sum over bins of the smaller share (1 = the same distribution)";
+                                     sum over bins of the smaller share (1 = the same distribution)
+  nearest style                      with a corpus whose solos carry a style (the WJD's meta.csv): the
+                                     solos' mean notes per bar, H1 and shares of sixteenth, eighth and
+                                     triplet gaps against each style's, each scaled by its standard
+                                     deviation over the corpus's solos; the distance to each style";
 
 fn changes(args: &Args) -> Result<Option<Changes>, String> {
     if let Some(text) = &args.chords {
@@ -114,7 +124,10 @@ pub fn run(args: &Args) -> Result<(), String> {
         let played = feel_from_path(path, &options).map_err(|e| format!("{}: {e}", path.display()))?;
         feels.push(improv::feel::measure(&played));
     }
-    if let Some((dir, corpus, corpus_feel, refused)) = against {
+    if let Some((dir, corpus, corpus_feel, refused, styles)) = against {
+        let nearness = styles.as_ref().and_then(|map| {
+            improv::style_nearness::mean_signature(&profiles).map(|s| (s, map.distances(&s, &args.styles)))
+        });
         let solos = Card::of(&profiles);
         let overlaps = Overlaps::between(&solos, &corpus);
         let solos_feel = FeelCard::of(&feels);
@@ -123,12 +136,20 @@ pub fn run(args: &Args) -> Result<(), String> {
             let doc = serde_json::json!({
                 "solos": solos, "corpus": corpus, "corpus_folder": dir, "corpus_refused": refused,
                 "overlap": overlaps, "feel": { "solos": solos_feel, "corpus": corpus_feel, "articulation_overlap": articulation },
+                "styles": styles.as_ref().map(|map| serde_json::json!({
+                    "measures": improv::style_nearness::MEASURES, "corpus": map,
+                    "solos": nearness.as_ref().map(|(s, _)| s),
+                    "distances": nearness.as_ref().map(|(_, d)| d.iter().map(|(s, x)| serde_json::json!({ "style": s.name(), "distance": x })).collect::<Vec<_>>()),
+                })),
                 "files": all.iter().zip(&feels).map(|((f, m), feel)| serde_json::json!({ "file": f, "measures": m, "feel": feel })).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
         } else {
             print_card(&solos, &corpus, &overlaps, &dir, refused);
             print_feel_card(&solos_feel, &corpus_feel, articulation);
+            if let (Some(map), Some((signature, distances))) = (&styles, &nearness) {
+                print_nearness(map, signature, distances);
+            }
         }
         return Ok(());
     }
@@ -157,8 +178,11 @@ fn profile_of(s: &Subject) -> Profile {
     profile(&s.notes, &s.chords, s.first_bar, s.bars)
 }
 
+/// A corpus folder's report card, feel card, files refused, and styles (if its solos carry any).
+type CorpusCards = (String, Card, FeelCard, usize, Option<StyleMap>);
+
 /// The card of every solo in a corpus folder, with how many files were refused.
-fn corpus_card(dir: &std::path::Path) -> Result<(String, Card, FeelCard, usize), String> {
+fn corpus_card(dir: &std::path::Path) -> Result<CorpusCards, String> {
     if !dir.is_dir() {
         return Err(format!("{}: --against takes a folder of solos (MIDI, MusicXML or WJD CSV)", dir.display()));
     }
@@ -166,20 +190,23 @@ fn corpus_card(dir: &std::path::Path) -> Result<(String, Card, FeelCard, usize),
     let options = CorpusOptions::default();
     // Files that are not music (a licence, a README) are passed over, not refused.
     let music: Vec<&PathBuf> = files.iter().filter(|(_, skipped)| skipped.is_none()).map(|(p, _)| p).collect();
-    let read: Vec<Option<(Profile, Feel)>> = music
+    let read: Vec<Option<(Profile, Feel, Option<JazzStyle>)>> = music
         .par_iter()
         .map(|path| {
             let s = subject_from_path(path, &options, None, false).ok()?;
             let played = feel_from_path(path, &options).ok()?;
-            Some((profile_of(&s), improv::feel::measure(&played)))
+            Some((profile_of(&s), improv::feel::measure(&played), s.style))
         })
         .collect();
     let refused = read.iter().filter(|p| p.is_none()).count();
-    let (profiles, feels): (Vec<Profile>, Vec<Feel>) = read.into_iter().flatten().unzip();
-    if profiles.is_empty() {
+    let read: Vec<(Profile, Feel, Option<JazzStyle>)> = read.into_iter().flatten().collect();
+    if read.is_empty() {
         return Err(format!("{}: no solo in the folder could be read", dir.display()));
     }
-    Ok((dir.display().to_string(), Card::of(&profiles), FeelCard::of(&feels), refused))
+    let labelled: Vec<(Option<JazzStyle>, Profile)> = read.iter().map(|(p, _, s)| (*s, p.clone())).collect();
+    let styles = StyleMap::of(&labelled).filter(|m| !m.styles.is_empty());
+    let (profiles, feels): (Vec<Profile>, Vec<Feel>) = read.into_iter().map(|(p, f, _)| (p, f)).unzip();
+    Ok((dir.display().to_string(), Card::of(&profiles), FeelCard::of(&feels), refused, styles))
 }
 
 fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usize) {
@@ -235,6 +262,30 @@ fn print_card(solos: &Card, corpus: &Card, o: &Overlaps, dir: &str, refused: usi
     }
     let up = |h: &[f64]| group(h, 1, 24);
     row("  upward", pct(up(&a.intervals)), pct(up(&b.intervals)));
+}
+
+/// The solos' style signature beside each style's, and how near each style is.
+fn print_nearness(map: &StyleMap, solos: &Signature, distances: &[(JazzStyle, f64)]) {
+    println!("\nNearest style (each measure scaled by its spread over the corpus's solos)");
+    print!("  {:<14} {:>6} {:>9}", "", "solos", "distance");
+    MEASURES.iter().for_each(|m| print!(" {m:>14}"));
+    println!();
+    let signature = |s: &Signature| {
+        let pct = |x: f64| format!("{:.1} %", 100.0 * x);
+        [format!("{:.1}", s[0]), format!("{:.2}", s[1]), pct(s[2]), pct(s[3]), pct(s[4])]
+    };
+    print!("  {:<14} {:>6} {:>9}", "these solos", "", "");
+    signature(solos).iter().for_each(|v| print!(" {v:>14}"));
+    println!();
+    for (style, d) in distances {
+        let Some((_, n, s)) = map.styles.iter().find(|(s, _, _)| s == style) else { continue };
+        print!("  {:<14} {n:>6} {d:>9.2}", style.name());
+        signature(s).iter().for_each(|v| print!(" {v:>14}"));
+        println!();
+    }
+    if let Some((nearest, _)) = distances.first() {
+        println!("  nearest: {}", nearest.name());
+    }
 }
 
 fn opt(x: Option<f64>, digits: usize) -> String {

@@ -168,7 +168,7 @@ enum FeelMode {
 }
 
 /// `--style` values: the WJD's style labels, or all of its solos.
-fn style_parser() -> impl clap::builder::TypedValueParser<Value = JazzStyle> {
+pub fn style_parser() -> impl clap::builder::TypedValueParser<Value = JazzStyle> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(JazzStyle::ALL.map(JazzStyle::name))
         .map(|s| JazzStyle::from_label(&s).expect("a listed style"))
