@@ -553,6 +553,59 @@ fn companion_error(path: &Path, reason: impl std::fmt::Display) -> CorpusError {
     }
 }
 
+/// The part of a MIDI file that holds the melody (`selector`, else the only part,
+/// else the one [`auto_melody`] picks), and its label.
+fn midi_melody_part(file: &MidiFile, selector: Option<&str>) -> Result<(usize, String), CorpusError> {
+    if file.parts.is_empty() {
+        return Err(CorpusError::NoNotes);
+    }
+    let split = file.has_split_tracks();
+    let parts: Vec<PartSummary> = file.parts.iter().map(|p| summarize(p, split, file.ticks_per_quarter)).collect();
+    let part = match selector {
+        Some(s) => select(&file.parts, &parts, s)?,
+        None if parts.len() == 1 => 0,
+        None => auto_melody(&parts, None).part,
+    };
+    Ok((part, parts[part].label.clone()))
+}
+
+/// The melody [`melody_line`] reads, as played: a MIDI part's notes at their own
+/// ticks and velocities (the highest of notes struck together), in beats; a lead
+/// sheet's or WJD solo's as written.
+pub fn played_line(bytes: &[u8], selector: Option<&str>) -> Result<Vec<crate::feel::answer::CallNote>, CorpusError> {
+    use crate::feel::answer::CallNote;
+    let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+    let mut notes: Vec<(CallNote, u8)> = if Format::of(bytes) == Format::Midi && !crate::leadsheet::is_musicxml(bytes) {
+        let file = MidiFile::parse(bytes)?;
+        let (part, _) = midi_melody_part(&file, selector)?;
+        let tpq = file.ticks_per_quarter.max(1) as f64;
+        file.parts[part]
+            .notes
+            .iter()
+            .map(|n| {
+                let note =
+                    CallNote { beat: n.on as f64 / tpq, length: (n.off - n.on) as f64 / tpq, velocity: n.velocity };
+                (note, n.key)
+            })
+            .collect()
+    } else {
+        melody_line(bytes, selector)?
+            .0
+            .iter()
+            .filter_map(|e| match e.kind {
+                ElementKind::Note { key, velocity } => {
+                    Some((CallNote { beat: beat(e.offset), length: beat(e.duration), velocity }, key))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    // One line: of notes struck together, the highest.
+    notes.sort_by(|a, b| a.0.beat.total_cmp(&b.0.beat).then(b.1.cmp(&a.1)));
+    notes.dedup_by(|b, a| (b.0.beat - a.0.beat).abs() < 1e-9);
+    Ok(notes.into_iter().map(|(n, _)| n).collect())
+}
+
 /// The melody of a file as single notes in time order (of a chord, its top note),
 /// offsets in quarter notes from the file's start: the part chosen by `selector`,
 /// else the file's only part, else the automatic melody choice. What a musician's
@@ -579,17 +632,8 @@ pub fn melody_line(bytes: &[u8], selector: Option<&str>) -> Result<(Vec<Element>
         (sheet.parts.get(part).map(|p| p.melody.clone()).unwrap_or_default(), label)
     } else {
         let file = MidiFile::parse(bytes)?;
-        if file.parts.is_empty() {
-            return Err(CorpusError::NoNotes);
-        }
-        let split = file.has_split_tracks();
-        let parts: Vec<PartSummary> = file.parts.iter().map(|p| summarize(p, split, file.ticks_per_quarter)).collect();
-        let part = match selector {
-            Some(s) => select(&file.parts, &parts, s)?,
-            None if parts.len() == 1 => 0,
-            None => auto_melody(&parts, None).part,
-        };
-        (build_part(&file.parts[part].notes, file.ticks_per_quarter).flattened(), parts[part].label.clone())
+        let (part, label) = midi_melody_part(&file, selector)?;
+        (build_part(&file.parts[part].notes, file.ticks_per_quarter).flattened(), label)
     };
     let notes: Vec<Element> = elements.iter().filter_map(single).collect();
     if notes.is_empty() {

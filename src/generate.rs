@@ -63,6 +63,20 @@ pub struct Solo {
     pub seed: u64,
     /// Tokens the model generated.
     pub tokens: usize,
+    /// Turns that answer a call whose feel was heard, played in it (empty: every
+    /// note in the one feel the solo is rendered with).
+    pub answered: Vec<AnsweredTurn>,
+}
+
+/// A turn of Improv's that answers a call, and how the call was played.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnsweredTurn {
+    /// First beat of the turn.
+    pub start: f64,
+    /// Beat after its last.
+    pub end: f64,
+    /// The feel of the call it answers.
+    pub call: crate::feel::answer::CallFeel,
 }
 
 pub use crate::midi::{CHORD_PROGRAM, MELODY_PROGRAM};
@@ -90,6 +104,33 @@ impl Solo {
         last * 60.0 / self.tempo
     }
 
+    /// The melody played with `feel`, (start, length, velocity) per note in beats:
+    /// each answered turn in `feel` moved toward its call's ([`Performance::answering`]),
+    /// the rest in `feel` itself.
+    ///
+    /// [`Performance::answering`]: crate::feel::render::Performance::answering
+    pub fn performed(&self, feel: &crate::feel::render::Performance) -> Vec<(f64, f64, u8)> {
+        use crate::feel::render::perform;
+        let beat = |b: Beats| *b.numer() as f64 / *b.denom() as f64;
+        let written: Vec<(f64, f64, u8)> = self.notes.iter().map(|n| (beat(n.start), beat(n.length), n.key)).collect();
+        if self.answered.is_empty() || feel.is_straight() {
+            return perform(&written, feel, self.seed);
+        }
+        // Each stretch of notes, in or out of an answered turn, in its own feel.
+        let turn_of = |s: f64| self.answered.iter().position(|t| (t.start..t.end).contains(&s));
+        let mut out = Vec::with_capacity(written.len());
+        let mut i = 0;
+        while i < written.len() {
+            let turn = turn_of(written[i].0);
+            let j = (i..written.len()).find(|&j| turn_of(written[j].0) != turn).unwrap_or(written.len());
+            let p = turn.map_or(*feel, |t| feel.answering(&self.answered[t].call));
+            let seed = self.seed ^ turn.map_or(0, |t| (t as u64 + 1) << 32);
+            out.extend(perform(&written[i..j], &p, seed));
+            i = j;
+        }
+        out
+    }
+
     /// The solo as a type-1 MIDI file: tempo and 4/4 in track 0, the melody (jazz
     /// guitar, channel 1), the chords (piano, channel 2) and the musician's notes
     /// if any (jazz guitar, channel 3) on tracks of their own.
@@ -101,7 +142,6 @@ impl Solo {
     /// velocities on the file's 480-tick grid; the chords and the musician's notes
     /// as written). Straight is [`Solo::to_midi`] byte for byte.
     pub fn to_midi_with(&self, feel: &crate::feel::render::Performance) -> Vec<u8> {
-        let beat = |b: Beats| *b.numer() as f64 / *b.denom() as f64;
         let tick = |x: f64| {
             Beats::new((x * crate::midi::WRITE_TPQ as f64).round().max(0.0) as i64, crate::midi::WRITE_TPQ as i64)
         };
@@ -111,9 +151,7 @@ impl Solo {
                 .map(|n| NoteOut { start: n.start, length: n.length, key: n.key, velocity: MELODY_VELOCITY })
                 .collect()
         } else {
-            let written: Vec<(f64, f64, u8)> =
-                self.notes.iter().map(|n| (beat(n.start), beat(n.length), n.key)).collect();
-            crate::feel::render::perform(&written, feel, self.seed)
+            self.performed(feel)
                 .into_iter()
                 .zip(&self.notes)
                 .map(|((start, length, velocity), n)| NoteOut {
@@ -251,6 +289,7 @@ pub fn generate_traced(
         tempo: options.tempo,
         seed: options.seed,
         tokens: generated,
+        answered: Vec::new(),
     }
 }
 
@@ -309,6 +348,7 @@ pub fn generate_reference(weights: &Weights, seed: u64) -> ReferenceRun {
         tempo: REFERENCE_TEMPO,
         seed,
         tokens: REFERENCE_SETS * REFERENCE_TOKENS,
+        answered: Vec::new(),
     };
     ReferenceRun { solo, tokens_per_set }
 }

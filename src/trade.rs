@@ -2,11 +2,12 @@
 //! answers in turn, on the changes — what `improv generate --call` and `--trade`
 //! run, with the listener and the answer the plugin uses live.
 
-use crate::generate::{GenerateOptions, Solo, SoloNote, accompaniment};
+use crate::feel::answer::{CallNote, hear_call};
+use crate::generate::{AnsweredTurn, GenerateOptions, Solo, SoloNote, accompaniment};
 use crate::grammar::classify_pc;
 use crate::improvise::grid::TICKS_PER_BEAT;
 pub use crate::improvise::listen::Turns;
-use crate::improvise::listen::{Call, Heard, HeardNote};
+use crate::improvise::listen::{Call, Heard, HeardNote, MAX_CALL_NOTES};
 use crate::improvise::motif::{CALL_CELLS, Cell};
 use crate::improvise::{BEATS_PER_BAR, ChangeSource, Changes, Improviser, LiveModel, LoopedChanges, Outcome};
 use crate::model::Weights;
@@ -23,13 +24,38 @@ pub fn heard_notes(notes: &[Element]) -> Vec<HeardNote> {
             call.note_on(beat(n.offset), key, None);
             call.note_off(beat(n.end()), key);
         }
-        // Drain as it goes, so a file longer than one call's buffer is heard whole.
-        out.extend_from_slice(call.notes());
-        call.clear();
+        // Drain when full, so a file longer than one call's buffer is heard whole.
+        if call.notes().len() >= MAX_CALL_NOTES - 1 {
+            out.extend_from_slice(call.notes());
+            call.clear();
+        }
     }
+    out.extend_from_slice(call.notes());
     out.sort_by_key(|n| n.start);
     out.dedup_by_key(|n| n.start);
     out
+}
+
+/// Beats ahead of a downbeat that a note still belongs to the bar it anticipates.
+const EARLY: f64 = 0.15;
+
+/// Improv's turns of a trade over `bars` bars that answer a musician's turn, each
+/// with the feel of the call it answers (heard from `played`): what the solo is
+/// played in when its feel follows the caller's ([`Solo::answered`]).
+pub fn answered_turns(played: &[CallNote], turns: Turns, bars: usize) -> Vec<AnsweredTurn> {
+    let per = turns.bars.max(1);
+    let beats = |bar: usize| (bar as i64 * BEATS_PER_BAR) as f64;
+    (per..bars)
+        .step_by(per)
+        .filter(|&first| !turns.musician_plays(first as i64) && turns.musician_plays((first - per) as i64))
+        .map(|first| {
+            let (from, at) = (beats(first - per), beats(first));
+            // A note just before the turn's downbeat anticipates it: it belongs to the turn.
+            let a = played.partition_point(|n| n.beat < from - EARLY);
+            let b = played.partition_point(|n| n.beat < at - EARLY);
+            AnsweredTurn { start: at, end: beats((first + per).min(bars)), call: hear_call(&played[a..b]) }
+        })
+        .collect()
 }
 
 /// A line as a player performs it into MIDI: (beat, note-on?, key) events, each note
@@ -117,5 +143,6 @@ pub fn trade(
         tempo: options.tempo,
         seed: options.seed,
         tokens,
+        answered: Vec::new(),
     }
 }

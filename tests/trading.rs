@@ -273,3 +273,58 @@ fn bad_calls_fail_in_one_line_and_write_nothing() {
         assert!(left.is_empty(), "{args:?} left {left:?}");
     }
 }
+
+/// The feel of the answers to a hand-made call (`tests/data/calls/`), over seeds:
+/// the median swing ratio of all their eighth pairs, their mean velocity, and the
+/// pairs counted. The masters' model, Auto feel (swing style) at 140 BPM.
+fn answer_feel(call_file: &str, seeds: std::ops::Range<u64>) -> (f64, f64, usize) {
+    use improv::feel::answer::{CallNote, hear_call};
+    use improv::feel::render::Performance;
+    let bytes = std::fs::read(common::project(call_file)).unwrap();
+    let (line, _) = improv::corpus::melody_line(&bytes, None).unwrap();
+    let heard = improv::trade::heard_notes(&line);
+    let played = improv::corpus::played_line(&bytes, None).unwrap();
+    let changes = changes_from_symbols(&parse_changes("Dm7 | G7 | Cmaj7 | Cmaj7", 4).unwrap());
+    let weights = improv::masters_weights().unwrap();
+    let table: improv::feel::FeelTable = serde_json::from_str(improv::feel::render::FEEL_JSON).unwrap();
+    let auto = Performance::auto(table.style("SWING"), 140.0);
+    let turns = Turns { bars: 4, musician_starts: true };
+    let (mut ratios, mut velocities) = (Vec::new(), Vec::new());
+    for seed in seeds {
+        let mut o = options(seed);
+        o.tempo = 140.0;
+        o.style.style = improv::hearing::JazzStyle::Swing;
+        let mut solo = trade(&weights, &changes, &heard, turns, &o, true);
+        solo.answered = improv::trade::answered_turns(&played, turns, solo.bars);
+        assert_eq!(solo.answered.len(), 1);
+        let performed: Vec<CallNote> = solo
+            .performed(&auto)
+            .into_iter()
+            .map(|(beat, length, velocity)| CallNote { beat, length, velocity })
+            .collect();
+        let f = hear_call(&performed);
+        // Every pair's ratio: a median over one seed's few pairs, weighted by them.
+        ratios.extend(std::iter::repeat_n(f.swing.unwrap_or(0.0), f.swing_pairs));
+        velocities.extend(performed.iter().map(|n| n.velocity as f64));
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
+    (median, velocities.iter().sum::<f64>() / velocities.len() as f64, ratios.len())
+}
+
+/// Answering in the caller's feel: a call swung 1.5 : 1 and loud, and one of
+/// straight, soft eighths, each get answers that swing within 0.1 of the call
+/// and the loud call the louder answer.
+#[test]
+fn an_answer_plays_in_the_callers_feel() {
+    let (swung, loud, pairs_a) = answer_feel("tests/data/calls/swung-1.5-loud.mid", 0..12);
+    let (straight, soft, pairs_b) = answer_feel("tests/data/calls/straight-eighths-soft.mid", 0..12);
+    println!(
+        "answers over 12 seeds: to the call swung 1.5 : 1 at velocity 112, swing {swung:.2} over {pairs_a} pairs, \
+         velocity {loud:.1}; to straight eighths at velocity 56, swing {straight:.2} over {pairs_b} pairs, velocity {soft:.1}"
+    );
+    assert!(pairs_a >= 20 && pairs_b >= 20, "enough eighth pairs to measure ({pairs_a}, {pairs_b})");
+    assert!((swung - 1.5).abs() <= 0.1, "swung call: answer {swung:.3}");
+    assert!((straight - 1.0).abs() <= 0.1, "straight call: answer {straight:.3}");
+    assert!(loud > soft + 20.0, "loud call {loud:.1} vs soft call {soft:.1}");
+}

@@ -1,7 +1,8 @@
 //! Feel: how a line is played, apart from which notes — measured from a
 //! performance (`measure`), learned from the masters per style and tempo (`fit`),
-//! and played (`render`).
+//! played (`render`), and heard in a call to answer in it (`answer`).
 
+pub mod answer;
 mod fit;
 mod measure;
 pub mod render;

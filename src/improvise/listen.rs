@@ -8,7 +8,8 @@
 //!
 //! **Quantising.** Onsets and ends snap to the nearest point of the sixteenth or
 //! eighth-triplet grid of their beat (twelfths 0, 3, 4, 6, 8, 9); a note is at
-//! least a sixteenth long. Notes are made one line: a note starting while another
+//! least a sixteenth long; the second of a beat's two notes that lands on its
+//! third triplet is a swung "and" (twelfth 6). Notes are made one line: a note starting while another
 //! sounds ends the other there; of notes starting on the same point, the highest
 //! is kept (the top of a chord, as a lead sheet reads).
 //!
@@ -32,6 +33,8 @@ pub const MAX_CALL_TOKENS: usize = 2 * MAX_CALL_NOTES;
 /// The longest silence inside a call that is spoken as rests (longer ones are
 /// shortened to this): a bar.
 const MAX_GAP_TICKS: i64 = 4 * TICKS_PER_BEAT;
+/// Where a swung "and" lands on the grid of twelfths: the third triplet.
+const SWUNG_AND: i64 = 8;
 /// Grid points of a beat, in twelfths: sixteenths and eighth-note triplets.
 const GRID_POINTS: [i64; 7] = [0, 3, 4, 6, 8, 9, 12];
 
@@ -138,7 +141,14 @@ impl Call {
 
     /// A note-on at `beat` (host timeline) over `harmony` (the chord sounding then).
     pub fn note_on(&mut self, beat: f64, key: u8, harmony: Option<Harmony>) {
-        let start = quantise(beat);
+        let mut start = quantise(beat);
+        // A swung eighth pair: the note after one on the beat, nearer its third
+        // triplet than its "and", with nothing between, is the "and" swung (as jazz
+        // writes it), not a triplet — so the answer plays eighths, swung as the call was.
+        let previous = self.open.map(|(_, s, _)| s).or_else(|| self.notes().last().map(|n| n.start));
+        if start.rem_euclid(TICKS_PER_BEAT) == SWUNG_AND && previous == Some(start - SWUNG_AND) {
+            start -= SWUNG_AND - TICKS_PER_BEAT / 2;
+        }
         if let Some((k, s, _)) = self.open {
             if s == start && k > key {
                 return; // the top note of a chord is the line

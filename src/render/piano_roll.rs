@@ -39,11 +39,7 @@ pub fn plot_piano_roll_with(
     title: &str,
     path: &Path,
 ) -> Result<(), String> {
-    let played = (!feel.is_straight()).then(|| {
-        let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
-        let notes: Vec<(f64, f64, u8)> = solo.notes.iter().map(|n| (beat(n.start), beat(n.length), n.key)).collect();
-        crate::feel::render::perform(&notes, feel, solo.seed)
-    });
+    let played = (!feel.is_straight()).then(|| solo.performed(feel));
     let tmp = crate::cli::atomic::temp_beside(path, ".png")?;
     draw(solo, played.as_deref(), title, tmp.path()).map_err(|e| format!("cannot draw the piano roll: {e}"))?;
     crate::cli::atomic::persist(tmp, path)

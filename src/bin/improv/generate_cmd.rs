@@ -298,6 +298,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut trace = Vec::new();
     let mut conversation = None;
+    let mut turns: Option<(Turns, Vec<improv::feel::answer::CallNote>)> = None;
     let (solo, changes_label) = if args.reference {
         (generate_reference(&weights, seed).solo, "the reference's chord sets 1–5".to_string())
     } else {
@@ -356,7 +357,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         };
         let vocabulary = weights.vocabulary.values();
         let solo = match (musician, args.call.as_ref()) {
-            (Some((line, part)), Some(path)) => {
+            (Some((line, played, part)), Some(path)) => {
                 let bar = BEAT_TICKS * BEATS_PER_BAR;
                 let end = line.iter().map(|n| n.end).max().unwrap_or(0);
                 let call_bars = ((end + bar - 1).div_euclid(bar)).max(1) as usize;
@@ -368,6 +369,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                     ));
                 }
                 options.bars = 2 * call_bars;
+                turns = Some((Turns { bars: call_bars, musician_starts: true }, played));
                 let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
                 conversation =
                     Some(format!("answering {} ({part}, {call_bars} bars)", improv::cli::message::printable(&name)));
@@ -380,10 +382,11 @@ pub fn run(args: &Args) -> Result<(), String> {
                     !args.no_listen,
                 )
             }
-            (Some((line, part)), None) => {
-                let turns = Turns { bars: args.trade.unwrap_or(4), musician_starts: !args.improv_starts };
-                conversation = Some(format!("trading {} bars with {part}", turns.bars));
-                trade(&weights, &changes, &line, turns, &options, !args.no_listen)
+            (Some((line, played, part)), None) => {
+                let t = Turns { bars: args.trade.unwrap_or(4), musician_starts: !args.improv_starts };
+                conversation = Some(format!("trading {} bars with {part}", t.bars));
+                turns = Some((t, played));
+                trade(&weights, &changes, &line, t, &options, !args.no_listen)
             }
             (None, _) => generate_traced(&weights, &changes, &options, &mut |d| {
                 if args.tokens.is_some() {
@@ -397,6 +400,11 @@ pub fn run(args: &Args) -> Result<(), String> {
         check_render_length(solo.end_seconds() + TAIL_SECONDS)?;
     }
     let feel = performance(args, solo.tempo)?;
+    // Auto feel answers a call in the caller's own feel (Manual keeps the player's settings).
+    let mut solo = solo;
+    if let (FeelMode::Auto, false, Some((t, played))) = (args.feel, args.no_listen, &turns) {
+        solo.answered = improv::trade::answered_turns(played, *t, solo.bars);
+    }
     let midi = solo.to_midi_with(&feel);
     improv::cli::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
@@ -442,6 +450,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let mut text = report(&solo, args, &shown, &changes_label);
     if let Some(what) = &conversation {
         text.push_str(&conversation_report(&solo, what, !args.no_listen));
+        text.push_str(&feel_report(&solo, &feel));
     }
     text.push_str(&format!("  wrote {}", written.join(", ")));
     // With the MIDI file on standard output, the report goes to standard error.
@@ -457,10 +466,35 @@ pub fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// The musician's line in a file, heard on the grid, and the part it came from.
-fn musician_line(bytes: &[u8], track: Option<&str>, path: &Path) -> Result<(Vec<HeardNote>, String), String> {
+/// The musician's line in a file: heard on the grid, as played (for its feel), and the part it came from.
+type MusicianLine = (Vec<HeardNote>, Vec<improv::feel::answer::CallNote>, String);
+
+/// The musician's line in a file, heard on the grid and as played, and the part it came from.
+fn musician_line(bytes: &[u8], track: Option<&str>, path: &Path) -> Result<MusicianLine, String> {
     let (notes, part) = melody_line(bytes, track).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((heard_notes(&notes), part))
+    let played = improv::corpus::played_line(bytes, track).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((heard_notes(&notes), played, part))
+}
+
+/// What the answers heard of each call's feel, and how they played (the first few turns).
+fn feel_report(solo: &Solo, feel: &improv::feel::render::Performance) -> String {
+    const SHOWN: usize = 4;
+    let mut out = String::new();
+    for t in solo.answered.iter().take(SHOWN) {
+        let p = feel.answering(&t.call);
+        out.push_str(&format!(
+            "  bar {}: {}; the answer swings {:.2} : 1, {:.0} ms behind the beat, velocity {:.0}\n",
+            (t.start / BEATS_PER_BAR as f64) as i64 + 1,
+            t.call.describe(solo.tempo),
+            p.swing,
+            p.lay_back * 60_000.0 / solo.tempo,
+            p.velocity
+        ));
+    }
+    if solo.answered.len() > SHOWN {
+        out.push_str(&format!("  … and {} more answers\n", solo.answered.len() - SHOWN));
+    }
+    out
 }
 
 /// What the musician played and how the answers relate to it.
