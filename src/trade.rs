@@ -126,6 +126,9 @@ pub fn trade(
             last_key = last_call.last().map(|n| n.key);
         }
         improviser.answer(from, to, &cells, last_key);
+        if listen && !last_call.is_empty() {
+            improviser.answer_shape(heard.shape());
+        }
         improviser.fill(Ratio::from_integer(to), &source, &options.style, &mut |d| {
             tokens += 1;
             if let Outcome::Note { key, length, kind } = d.outcome {

@@ -33,6 +33,8 @@ pub const MAX_CALL_TOKENS: usize = 2 * MAX_CALL_NOTES;
 /// The longest silence inside a call that is spoken as rests (longer ones are
 /// shortened to this): a bar.
 const MAX_GAP_TICKS: i64 = 4 * TICKS_PER_BEAT;
+/// Moves of a call's shape an answer follows (two bars of eighths).
+pub const MAX_SHAPE_MOVES: usize = 16;
 /// Where a swung "and" lands on the grid of twelfths: the third triplet.
 const SWUNG_AND: i64 = 8;
 /// Grid points of a beat, in twelfths: sixteenths and eighth-note triplets.
@@ -198,13 +200,26 @@ pub struct Heard {
     pub notes: usize,
     /// Notes of the call looked at (encoded, or skipped for want of a note token).
     done: usize,
+    /// The call's shape: each move up (1), down (-1) or on the same key (0), in order.
+    moves: [i8; MAX_SHAPE_MOVES],
+    /// Moves recorded.
+    moves_len: usize,
     /// The last note looked at, for the next interval.
     prev_key: Option<u8>,
 }
 
 impl Default for Heard {
     fn default() -> Self {
-        Self { tokens: [0; MAX_CALL_TOKENS], len: 0, cell: Cell::default(), notes: 0, done: 0, prev_key: None }
+        Self {
+            tokens: [0; MAX_CALL_TOKENS],
+            len: 0,
+            cell: Cell::default(),
+            notes: 0,
+            done: 0,
+            moves: [0; MAX_SHAPE_MOVES],
+            moves_len: 0,
+            prev_key: None,
+        }
     }
 }
 
@@ -244,8 +259,14 @@ impl Heard {
         self.advance(notes, Some(until), changes, model);
     }
 
+    /// The call's shape, move by move: up (1), down (-1), the same key (0).
+    pub fn shape(&self) -> &[i8] {
+        &self.moves[..self.moves_len]
+    }
+
     /// Forgets what was encoded.
     pub fn clear(&mut self) {
+        self.moves_len = 0;
         self.len = 0;
         self.notes = 0;
         self.done = 0;
@@ -273,6 +294,12 @@ impl Heard {
             if let Some(t) = model.nearest_token(kind, end - n.start, interval) {
                 self.notes += 1;
                 self.push(t, interval, n.start, end - n.start, true);
+            }
+            if let Some(p) = self.prev_key
+                && self.moves_len < MAX_SHAPE_MOVES
+            {
+                self.moves[self.moves_len] = (n.key as i16 - p as i16).signum() as i8;
+                self.moves_len += 1;
             }
             self.prev_key = Some(n.key);
             self.rest(end, next.min(end + MAX_GAP_TICKS), model);
@@ -363,6 +390,23 @@ pub struct Relatedness {
     pub contour: f64,
     /// Share of the call's cells found whole (rhythm and contour at once).
     pub both: f64,
+}
+
+/// The longest run of up / down / same moves, one after the other, that two
+/// lines share anywhere (how much of a call's shape an answer keeps).
+pub fn shared_contour(call: &[u8], answer: &[u8]) -> usize {
+    let moves =
+        |keys: &[u8]| -> Vec<i8> { keys.windows(2).map(|w| (w[1] as i16 - w[0] as i16).signum() as i8).collect() };
+    let (a, b) = (moves(call), moves(answer));
+    let mut best = 0;
+    let mut run = vec![0usize; b.len() + 1];
+    for x in &a {
+        for j in (0..b.len()).rev() {
+            run[j + 1] = if *x == b[j] { run[j] + 1 } else { 0 };
+            best = best.max(run[j + 1]);
+        }
+    }
+    best
 }
 
 /// Measures [`Relatedness`]; all 0 when either line has fewer than four notes.

@@ -248,6 +248,11 @@ struct Line {
     motifs: Motifs,
     /// Notes played in the current phrase.
     phrase_notes: u32,
+    /// The shape of the call being answered (moves up, down, same), and how many
+    /// of its moves the answer has made.
+    shape: [i8; listen::MAX_SHAPE_MOVES],
+    shape_len: usize,
+    shape_done: usize,
 }
 
 impl Line {
@@ -262,9 +267,17 @@ impl Line {
             recent: Recent::default(),
             motifs: Motifs::default(),
             phrase_notes: 0,
+            shape: [0; listen::MAX_SHAPE_MOVES],
+            shape_len: 0,
+            shape_done: 0,
         }
     }
 }
+
+/// How much more guidance likes a move the answered call's shape makes at the same
+/// place (at full line guidance): enough to keep a sparse call's shape without
+/// forcing it over the chord and the register.
+const SHAPE_PULL: f32 = 3.0;
 
 /// The context a candidate pitch is weighed in.
 #[derive(Debug, Clone, Copy)]
@@ -281,6 +294,8 @@ struct PitchContext {
     harmony: f32,
     /// The interval a restated cell asks for.
     motif_interval: Option<i32>,
+    /// The way the answered call's shape moves here (up 1, down -1, same 0).
+    shape_move: Option<i8>,
 }
 
 /// The next chord when a note from `at` lasting `len` (twelfths) ends on a known
@@ -336,6 +351,9 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
         && (-2..=2).any(|d| next.is_guide_tone(pc + d))
     {
         w *= 1.0 + 4.0 * h;
+    }
+    if let (Some(m), Some(_)) = (cx.shape_move, cx.prev) {
+        w *= if iv.signum() as i8 == m { 1.0 + SHAPE_PULL * cx.line } else { 1.0 - 0.5 * cx.line };
     }
     if cx.motif_interval.is_some_and(|m| cx.prev.is_some() && m == iv) {
         w *= 40.0;
@@ -463,8 +481,19 @@ impl Improviser {
         self.open_with_note = true;
     }
 
+    /// Shapes the answer begun by [`Improviser::answer`] after a call's moves (up,
+    /// down, the same key: [`listen::Heard::shape`]): guidance leans each move of
+    /// the answer the way the call's move of the same place went.
+    pub fn answer_shape(&mut self, moves: &[i8]) {
+        let n = moves.len().min(listen::MAX_SHAPE_MOVES);
+        self.line.shape[..n].copy_from_slice(&moves[..n]);
+        self.line.shape_len = n;
+        self.line.shape_done = 0;
+    }
+
     /// Ends answering: phrases are planned freely again.
     pub fn stop_answering(&mut self) {
+        self.line.shape_len = 0;
         self.stop = None;
         self.open_with_note = false;
     }
@@ -615,6 +644,8 @@ impl Improviser {
             approaching: None,
             harmony: g.harmony,
             motif_interval: None,
+            shape_move: (self.stop.is_some() && self.line.shape_done < self.line.shape_len)
+                .then(|| self.line.shape[self.line.shape_done]),
         }
     }
 
@@ -913,6 +944,9 @@ impl Improviser {
                     self.line.landed = Some(s);
                 }
                 self.line.phrase_notes += 1;
+                if prev_key.is_some() {
+                    self.line.shape_done += 1;
+                }
                 let interval = prev_key.map(|p| (k - p).clamp(-127, 127) as i8);
                 self.record_motif(next, interval, motif, pos, &g);
                 Outcome::Note { key, length, kind: classify_pc(key, &sounding.harmony) }

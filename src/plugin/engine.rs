@@ -635,6 +635,7 @@ impl Engine {
         let last_key = self.call.notes().last().map(|n| n.key);
         let plan = if self.heard.notes > 0 { self.heard.answer_plan() } else { Default::default() };
         self.improviser.answer(at as i64, end as i64, &plan, last_key);
+        self.improviser.answer_shape(if self.heard.notes > 0 { self.heard.shape() } else { &[] });
         self.call.clear();
         self.heard.clear();
         self.stepped = 0;
