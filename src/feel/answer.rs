@@ -54,7 +54,7 @@ pub struct CallFeel {
     pub velocity_sd: Option<f64>,
     /// Slope of velocity along the call, first note to last, in standard deviations.
     pub velocity_slope: Option<f64>,
-    /// Notes followed by another within [`LONGEST_HELD_GAP`].
+    /// Notes followed by another within two beats (a longer gap is a rest).
     pub held: usize,
     /// Their median articulation (length ÷ gap to the next onset).
     pub articulation: Option<f64>,
