@@ -127,6 +127,76 @@ pub fn hear_call(notes: &[CallNote]) -> CallFeel {
     feel
 }
 
+/// A live call as it is played: note-ons waiting for their note-offs, and the
+/// notes completed, in a buffer sized once (the plugin records on the audio thread).
+#[derive(Debug, Clone)]
+pub struct CallRecorder {
+    /// Onset (beats; NaN: not sounding) and velocity of each key's sounding note.
+    sounding: [(f64, u8); 128],
+    notes: [CallNote; MAX_NOTES],
+    len: usize,
+}
+
+impl Default for CallRecorder {
+    fn default() -> Self {
+        Self { sounding: [(f64::NAN, 0); 128], notes: [CallNote::default(); MAX_NOTES], len: 0 }
+    }
+}
+
+impl CallRecorder {
+    /// A key goes down at `beat` with a MIDI velocity (a key already down ends first).
+    pub fn note_on(&mut self, beat: f64, key: u8, velocity: u8) {
+        let k = (key & 0x7f) as usize;
+        self.note_off(beat, key);
+        self.sounding[k] = (beat, velocity.min(127));
+    }
+
+    /// A key comes up at `beat`: its note is complete (beyond [`MAX_NOTES`] it is not kept).
+    pub fn note_off(&mut self, beat: f64, key: u8) {
+        let k = (key & 0x7f) as usize;
+        let (on, velocity) = self.sounding[k];
+        if on.is_nan() {
+            return;
+        }
+        self.sounding[k].0 = f64::NAN;
+        if self.len < MAX_NOTES {
+            self.notes[self.len] = CallNote { beat: on, length: (beat - on).max(0.0), velocity };
+            self.len += 1;
+        }
+    }
+
+    /// Notes completed so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if no note has been completed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Ends the call at `beat` (keys still down end there), hears its feel and
+    /// starts a new call. Allocation-free.
+    pub fn close(&mut self, beat: f64) -> CallFeel {
+        for key in 0..128u8 {
+            if self.sounding[key as usize].0 < beat {
+                self.note_off(beat, key);
+            }
+        }
+        let notes = &mut self.notes[..self.len];
+        notes.sort_unstable_by(|a, b| a.beat.total_cmp(&b.beat));
+        let feel = hear_call(notes);
+        self.clear();
+        feel
+    }
+
+    /// Forgets the call (after a transport jump: what came before is not one phrase).
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.sounding = [(f64::NAN, 0); 128];
+    }
+}
+
 impl CallFeel {
     /// What it heard, in words: "you swung 1.35 : 1, laid back 18 ms, velocity 92 ± 10,
     /// notes held 80 % of the gap" (at `bpm`, for the milliseconds).
@@ -225,6 +295,45 @@ mod tests {
         let short = style.answering(&hear_call(&eighths(1.6, 0.05, 110, 0.7)[..4]));
         assert!(short.swing > 1.25 && short.swing < long.swing);
         assert_eq!(Performance::STRAIGHT.answering(&hear_call(&eighths(1.6, 0.0, 110, 0.7))), Performance::STRAIGHT);
+    }
+
+    #[test]
+    fn a_recorded_call_is_heard_as_the_same_notes_given_at_once() {
+        let call = eighths(1.5, 0.03, 100, 0.8);
+        let mut rec = CallRecorder::default();
+        // Note-offs out of order with note-ons: overlapping keys, as a legato player's.
+        for (i, n) in call.iter().enumerate() {
+            rec.note_on(n.beat, 60 + (i % 3) as u8, n.velocity);
+            if i >= 1 {
+                let p = call[i - 1];
+                rec.note_off(p.beat + p.length, 60 + ((i - 1) % 3) as u8);
+            }
+        }
+        let last = call[call.len() - 1];
+        // The last key is still down when the call closes, at its written end.
+        let heard = rec.close(last.beat + last.length);
+        let given = hear_call(&call);
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            (a, b) => a == b,
+        };
+        assert_eq!((heard.notes, heard.swing_pairs, heard.on_beat, heard.held), (32, 16, 16, 31));
+        assert_eq!(
+            (heard.notes, heard.swing_pairs, heard.on_beat, heard.held),
+            (given.notes, given.swing_pairs, given.on_beat, given.held)
+        );
+        for (a, b) in [
+            (heard.swing, given.swing),
+            (heard.lay_back, given.lay_back),
+            (heard.velocity, given.velocity),
+            (heard.velocity_sd, given.velocity_sd),
+            (heard.velocity_slope, given.velocity_slope),
+            (heard.articulation, given.articulation),
+        ] {
+            assert!(close(a, b), "{heard:?}\n{given:?}");
+        }
+        assert!(rec.is_empty());
+        assert_eq!(rec.close(100.0).notes, 0, "a closed call starts afresh");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub fn create(
         export_path: "improv-solo.mid".into(),
         export_bars: 8,
         message: String::new(),
+        heard: String::new(),
     };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), EguiNiceSettings::new().with_tile("Improv"), app)
 }
@@ -48,6 +49,8 @@ pub struct ImprovGui {
     export_path: String,
     export_bars: u32,
     message: String,
+    /// What Improv heard of the last call it answered ("you swung 1.35 : 1, …").
+    heard: String,
 }
 
 impl ImprovGui {
@@ -208,6 +211,12 @@ impl ImprovGui {
                 slider(&mut cols[i % 3], param);
             }
         });
+        if let Some((feel, bpm)) = self.shared.last_heard_feel() {
+            self.heard = feel.describe(bpm);
+        }
+        if !self.heard.is_empty() {
+            ui.label(format!("Heard: {}", self.heard));
+        }
         ui.separator();
         ui.label(&status.model);
         if !status.message.is_empty() {

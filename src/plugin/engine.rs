@@ -7,6 +7,7 @@
 //! a block fills at most the beats it reaches) and allocates nothing.
 
 use super::collide::{self, Passed};
+use crate::feel::answer::{CallFeel, CallRecorder};
 use crate::grammar::{Harmony, MAX_CHORD_TONES, NoteType};
 pub use crate::improvise::LiveModel;
 use crate::improvise::listen::{Call, Heard, Turns};
@@ -394,6 +395,13 @@ pub struct Engine {
     answer_end: Option<f64>,
     /// Beat of the musician's last note-on or note-off.
     last_heard: f64,
+    /// The call as played (unquantised onsets, lengths, velocities), for its feel.
+    call_played: CallRecorder,
+    /// The feel of the call being answered (Auto feel moves toward it) and the
+    /// beat its answer started.
+    answer_feel: Option<(CallFeel, f64)>,
+    /// The feel of the last call, until the plugin shell passes it to the editor.
+    news: Option<CallFeel>,
     /// No note Improv plays sounds at or after this beat (its turn's end).
     limit: f64,
     turn: Turn,
@@ -447,6 +455,9 @@ impl Engine {
             answered_turn: None,
             answer_end: None,
             last_heard: f64::NEG_INFINITY,
+            call_played: CallRecorder::default(),
+            answer_feel: None,
+            news: None,
             limit: f64::INFINITY,
             turn: Turn::Idle,
         }
@@ -455,6 +466,16 @@ impl Engine {
     /// Who is playing now.
     pub fn turn(&self) -> Turn {
         self.turn
+    }
+
+    /// The feel of the call last answered, once (for the editor: "you swung …").
+    pub fn take_heard_feel(&mut self) -> Option<CallFeel> {
+        self.news.take()
+    }
+
+    /// The host's tempo in the last block (BPM).
+    pub fn tempo(&self) -> f64 {
+        self.tempo
     }
 
     /// Swaps in another model and returns the old one (to be dropped off the audio
@@ -561,6 +582,8 @@ impl Engine {
         self.answered_turn = None;
         self.answer_end = None;
         self.last_heard = f64::NEG_INFINITY;
+        self.call_played.clear();
+        self.answer_feel = None;
         self.improviser.stop_answering();
     }
 
@@ -590,6 +613,7 @@ impl Engine {
             }
             let harmony = self.harmony_at(beat, settings);
             self.call.note_on(beat, key, harmony);
+            self.call_played.note_on(beat, key, (msg.velocity.clamp(0.0, 1.0) * 127.0).round() as u8);
             // The notes before this one are complete: encode them now, and step them
             // through the model while Improv is silent, so the block that starts the
             // answer has little left to do.
@@ -600,6 +624,7 @@ impl Engine {
         } else {
             let before = self.call.notes().len();
             self.call.note_off(beat, key);
+            self.call_played.note_off(beat, key);
             if let Some(n) = self.call.notes().get(before).copied()
                 && self.played.len() < self.played.capacity()
             {
@@ -636,6 +661,11 @@ impl Engine {
         let plan = if self.heard.notes > 0 { self.heard.answer_plan() } else { Default::default() };
         self.improviser.answer(at as i64, end as i64, &plan, last_key);
         self.improviser.answer_shape(if self.heard.notes > 0 { self.heard.shape() } else { &[] });
+        let feel = self.call_played.close(at);
+        self.answer_feel = (feel.notes > 0).then_some((feel, at));
+        if feel.notes > 0 {
+            self.news = Some(feel);
+        }
         self.call.clear();
         self.heard.clear();
         self.stepped = 0;
@@ -791,10 +821,15 @@ impl Engine {
     /// articulation of its written length (warped as its end is), and velocities
     /// follow pitch and the "and" accent, with variation. Allocation-free.
     fn perform_fresh(&mut self, settings: &Settings) {
-        use crate::feel::render::{
-            MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, UNEXPLAINED_SD, VELOCITY_PER_SD, gaussian, place,
-        };
-        let p = Performance::auto(self.learned.style(settings.style.label()), self.tempo);
+        use crate::feel::render::{MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, gaussian, place};
+        let mut p = Performance::auto(self.learned.style(settings.style.label()), self.tempo);
+        // An answer plays in the caller's feel, its velocity shaped along the answer
+        // as the call's was along the call.
+        let mut along = None;
+        if let (Turn::Answering, Some((feel, from))) = (self.turn, self.answer_feel) {
+            p = p.answering(&feel);
+            along = Some((from, (self.limit - from).max(1.0)));
+        }
         let mut idx = [0usize; QUEUE];
         let mut n = 0;
         for (i, q) in self.queue.iter().enumerate() {
@@ -828,10 +863,13 @@ impl Engine {
             let mut end = start + art * (end_written - start);
             end = end.min(end_written - MIN_GAP_BEATS).max(start + MIN_LENGTH_BEATS);
             let and = if place == 1 { 0.5 } else { -0.5 };
+            let shape =
+                along.map_or(0.0, |(from, span)| p.phrase_slope * (((q.start - from) / span).clamp(0.0, 1.0) - 0.5));
             let z = p.pitch_slope * (q.key as f64 - centre) / 12.0
                 + p.and_accent * and
-                + UNEXPLAINED_SD * gaussian(&mut self.human_rng);
-            let velocity = ((p.velocity + VELOCITY_PER_SD * z) / 127.0).clamp(1.0 / 127.0, 1.0) as f32;
+                + shape
+                + p.jitter * gaussian(&mut self.human_rng);
+            let velocity = ((p.velocity + p.velocity_per_sd * z) / 127.0).clamp(1.0 / 127.0, 1.0) as f32;
             out[k] = (start, end.min(self.limit), velocity);
         }
         for k in 0..n {
@@ -1196,6 +1234,18 @@ mod tests {
         block: u32,
         input: &[(f64, bool, u8)],
     ) -> Vec<(u64, NoteMsg)> {
+        let input: Vec<(f64, bool, u8, f32)> = input.iter().map(|&(b, on, k)| (b, on, k, 0.8)).collect();
+        session_with(e, settings, beats, block, &input)
+    }
+
+    /// [`session`] with each input note's velocity (0..=1).
+    fn session_with(
+        e: &mut Engine,
+        settings: &Settings,
+        beats: f64,
+        block: u32,
+        input: &[(f64, bool, u8, f32)],
+    ) -> Vec<(u64, NoteMsg)> {
         let spb = 24_000.0;
         let mut out = Vec::new();
         let mut sample = 0u64;
@@ -1203,10 +1253,10 @@ mod tests {
         while (sample as f64) < beats * spb {
             let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(sample as f64 / spb) };
             msgs.clear();
-            for &(beat, on, key) in input {
+            for &(beat, on, key, velocity) in input {
                 let at = (beat * spb).round() as u64;
                 if (sample..sample + block as u64).contains(&at) {
-                    msgs.push(NoteMsg::input((at - sample) as u32, on, 1, key, 0.8));
+                    msgs.push(NoteMsg::input((at - sample) as u32, on, 1, key, velocity));
                 }
             }
             for ev in e.process(t, 48_000.0, block, &msgs, false, settings) {
@@ -1386,6 +1436,72 @@ mod tests {
             sample += block as u64;
         }
         (ons, offs)
+    }
+
+    /// Trades fours with the masters' model for 64 beats at 120 BPM, Auto feel:
+    /// the musician plays `call` (a MIDI file in `tests/data/calls/`) in bars 1–4
+    /// and 9–12 over Dm7 / G7; returns Improv's notes as (beat, length, key, velocity).
+    fn answers_to(call: &str, seed: u64, block: u32) -> Vec<(f64, f64, u8, Option<f64>)> {
+        let path = format!("{}/tests/data/calls/{call}", env!("CARGO_MANIFEST_DIR"));
+        let played = crate::corpus::played_line(&std::fs::read(path).unwrap(), None).unwrap();
+        let mut input: Vec<(f64, bool, u8, f32)> = ii_v(16).into_iter().map(|(b, on, k)| (b, on, k, 0.8)).collect();
+        for from in [0.0, 32.0] {
+            for (i, n) in played.iter().enumerate() {
+                let key = 64 + (i % 5) as u8; // above the split
+                let v = n.velocity as f32 / 127.0;
+                input.push((from + n.beat, true, key, v));
+                input.push((from + n.beat + n.length, false, key, 0.0));
+            }
+        }
+        input.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let masters = crate::masters_weights().unwrap();
+        let mut e = Engine::new(Box::new(LiveModel::new(&masters, "masters".into())));
+        let s = Settings { feel: FeelMode::Auto, masters: true, seed, same_solo: true, ..listening(ListenMode::Trade) };
+        let out = session_with(&mut e, &s, 64.0, block, &input);
+        let mut notes = Vec::new();
+        for (i, (t, m)) in out.iter().enumerate() {
+            if !m.on {
+                continue;
+            }
+            let off = out[i..].iter().find(|(_, o)| !o.on && o.key == m.key).map_or(*t, |(t, _)| *t);
+            let (start, end) = (*t as f64 / 24_000.0, off as f64 / 24_000.0);
+            notes.push((start, end - start, m.key, Some((m.velocity * 127.0).round() as f64)));
+        }
+        notes
+    }
+
+    /// Answers of eight seeds, each seed's 200 beats after the last's, with their feel.
+    fn answer_feel_live(call: &str, block: u32) -> crate::feel::Feel {
+        let mut all = Vec::new();
+        for seed in 0..8 {
+            let from = seed as f64 * 200.0;
+            all.extend(answers_to(call, seed, block).into_iter().map(|(b, l, k, v)| (from + b, l, k, v)));
+        }
+        crate::feel::measure(&crate::feel::from_beats(&all, 120.0))
+    }
+
+    #[test]
+    fn a_live_answer_plays_in_the_callers_feel() {
+        let swung = answer_feel_live("swung-1.5-loud.mid", 512);
+        let straight = answer_feel_live("straight-eighths-soft.mid", 512);
+        let (a, b) = (swung.swing.expect("enough pairs"), straight.swing.expect("enough pairs"));
+        let (loud, soft) = (swung.level_mean.unwrap(), straight.level_mean.unwrap());
+        println!(
+            "live answers over 8 seeds: to the swung, loud call swing {a:.2} over {} pairs, velocity {loud:.1} ± {:.1}; \
+             to the straight, soft call swing {b:.2} over {} pairs, velocity {soft:.1} ± {:.1}",
+            swung.swing_pairs,
+            swung.level_sd.unwrap(),
+            straight.swing_pairs,
+            straight.level_sd.unwrap()
+        );
+        assert!((a - 1.5).abs() <= 0.1, "swung call: the answer swings {a:.3} over {} pairs", swung.swing_pairs);
+        assert!((b - 1.0).abs() <= 0.1, "straight call: the answer swings {b:.3} over {} pairs", straight.swing_pairs);
+        assert!(loud > soft + 20.0, "loud call {loud:.1} against soft call {soft:.1}");
+        assert!(straight.level_sd.unwrap() < 3.0, "a call at one velocity, an answer near one velocity");
+        // The same answer at another block size, to the sample.
+        let (x, y) = (answers_to("swung-1.5-loud.mid", 3, 512), answers_to("swung-1.5-loud.mid", 3, 64));
+        assert_eq!(x.len(), y.len());
+        assert!(x.iter().zip(&y).all(|(p, q)| (p.0 - q.0).abs() < 1.5 / 24_000.0 && p.2 == q.2 && p.3 == q.3));
     }
 
     #[test]

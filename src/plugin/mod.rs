@@ -21,6 +21,7 @@ mod editor;
 pub mod engine;
 pub mod params;
 
+use crate::feel::answer::CallFeel;
 use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo, Turn};
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
@@ -32,6 +33,12 @@ use std::sync::{Arc, Mutex};
 const MODEL_RING: usize = 4;
 /// Played notes buffered for the editor.
 const HISTORY_RING: usize = 4096;
+/// In an alloc-check build, this environment variable (read on activation) makes
+/// process() allocate on purpose: the host tests' proof that the check can fail.
+#[cfg(feature = "alloc-check")]
+pub const ALLOCATE_ON_PURPOSE: &str = "IMPROV_TEST_ALLOCATE_IN_PROCESS";
+/// Heard calls' feels buffered for the editor (it shows the last).
+const HEARD_RING: usize = 4;
 
 /// What the audio thread shares with the editor and the loader.
 pub struct Shared {
@@ -48,6 +55,8 @@ pub struct Shared {
     to_audio: Mutex<rtrb::Producer<Box<LiveModel>>>,
     returned: Mutex<rtrb::Consumer<Box<LiveModel>>>,
     history: Mutex<rtrb::Consumer<PlayedNote>>,
+    /// The feel of each call answered, and the tempo it was played at.
+    heard: Mutex<rtrb::Consumer<(CallFeel, f64)>>,
 }
 
 /// The model in use and the last message about loading one.
@@ -93,6 +102,17 @@ impl Shared {
                 into.push(n);
             }
         }
+    }
+
+    /// The feel of the last call answered since the last call of this, if any.
+    pub fn last_heard_feel(&self) -> Option<(CallFeel, f64)> {
+        let mut last = None;
+        if let Ok(mut ring) = self.heard.lock() {
+            while let Ok(f) = ring.pop() {
+                last = Some(f);
+            }
+        }
+        last
     }
 
     /// Asks the audio thread to release every note.
@@ -250,7 +270,11 @@ pub struct ImprovPlugin<V: Variant> {
     inbox: rtrb::Consumer<Box<LiveModel>>,
     outbox: rtrb::Producer<Box<LiveModel>>,
     history: rtrb::Producer<PlayedNote>,
+    heard: rtrb::Producer<(CallFeel, f64)>,
     inputs: Vec<NoteMsg>,
+    /// Test only: process() allocates, to show that the alloc-check build aborts.
+    #[cfg(feature = "alloc-check")]
+    allocate_on_purpose: bool,
     #[cfg(feature = "gui")]
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
     variant: std::marker::PhantomData<V>,
@@ -263,6 +287,7 @@ impl<V: Variant> Default for ImprovPlugin<V> {
         let (to_audio, inbox) = rtrb::RingBuffer::new(MODEL_RING);
         let (outbox, returned) = rtrb::RingBuffer::new(MODEL_RING);
         let (history, history_rx) = rtrb::RingBuffer::new(HISTORY_RING);
+        let (heard, heard_rx) = rtrb::RingBuffer::new(HEARD_RING);
         let shared = Arc::new(Shared {
             chord: Default::default(),
             chord_len: AtomicUsize::new(0),
@@ -273,6 +298,7 @@ impl<V: Variant> Default for ImprovPlugin<V> {
             to_audio: Mutex::new(to_audio),
             returned: Mutex::new(returned),
             history: Mutex::new(history_rx),
+            heard: Mutex::new(heard_rx),
         });
         Self {
             params: Arc::new(ImprovParams::with_voice(V::VOICE)),
@@ -287,6 +313,9 @@ impl<V: Variant> Default for ImprovPlugin<V> {
             inbox,
             outbox,
             history,
+            heard,
+            #[cfg(feature = "alloc-check")]
+            allocate_on_purpose: false,
             inputs: Vec::with_capacity(Self::INPUT_EVENT_CAPACITY),
             #[cfg(feature = "gui")]
             editor_state: editor::default_state(),
@@ -409,6 +438,10 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
     ) -> bool {
         self.sample_rate = config.sample_rate;
         self.synth.set_sample_rate(config.sample_rate);
+        #[cfg(feature = "alloc-check")]
+        {
+            self.allocate_on_purpose = std::env::var_os(ALLOCATE_ON_PURPOSE).is_some();
+        }
         self.sync_weights();
         self.engine.reset();
         true
@@ -428,8 +461,10 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        #[cfg(feature = "alloc-bug")]
-        std::hint::black_box(Vec::<u8>::with_capacity(64));
+        #[cfg(feature = "alloc-check")]
+        if self.allocate_on_purpose {
+            std::hint::black_box(Vec::<u8>::with_capacity(64));
+        }
         if self.shared.panic.swap(false, Ordering::Relaxed) {
             self.engine.panic();
             self.synth.all_off();
@@ -495,6 +530,9 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
         self.shared.turn.store(turn, Ordering::Relaxed);
         for &n in self.engine.played() {
             let _ = self.history.push(n);
+        }
+        if let Some(feel) = self.engine.take_heard_feel() {
+            let _ = self.heard.push((feel, self.engine.tempo()));
         }
         ProcessStatus::KeepAlive
     }
