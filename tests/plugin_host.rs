@@ -3,7 +3,8 @@
 //! `scripts/test.sh` builds first with `cargo xtask bundle`, in
 //! `target/test-bundles/`: `alloc-check/` (debug, nice-plug's
 //! `assert_process_allocs`: any allocation in `process()` aborts the process — every
-//! scenario below runs on it) and `alloc-bug/` (the same, allocating on purpose).
+//! scenario below runs on it; with `IMPROV_TEST_ALLOCATE_IN_PROCESS` set it allocates
+//! there on purpose, to show the check can fail).
 #![cfg(all(target_os = "linux", feature = "plugin"))]
 
 mod common;
@@ -443,6 +444,60 @@ fn every_loop_pass_starts_on_the_loops_first_beat() {
     }
 }
 
+/// Improv's notes of a run as (sample, key, velocity) note-ons, with the most
+/// line notes sounding at once (note-offs first at equal samples).
+fn line_notes(r: &Run) -> (Vec<(u64, u8, f64)>, i32) {
+    let mut ev: Vec<(u64, bool, u8, f64)> = r
+        .events
+        .iter()
+        .filter(|e| e.channel == 0)
+        .map(|e| (e.block_start + e.time as u64, e.on, e.key, e.velocity))
+        .collect();
+    ev.sort_by_key(|&(t, on, _, _)| (t, on));
+    let (mut sounding, mut most) = (0, 0);
+    for &(_, on, _, _) in &ev {
+        sounding += if on { 1 } else { -1 };
+        most = most.max(sounding);
+    }
+    (ev.into_iter().filter(|e| e.1).map(|(t, _, k, v)| (t, k, v)).collect(), most)
+}
+
+/// Auto feel, a new instance's: swung, laid back and shaded, the same notes to the
+/// sample at 64 to 2048 samples a block, one note at a time, none stuck, and no
+/// allocation (the alloc-check bundle aborts if process() allocates).
+#[test]
+fn auto_feel_is_sample_accurate_at_every_block_size() {
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let params = vec![("Same solo every play", 1.0, 0.0, 1.0), ("Seed", 5.0, 0.0, 9999.0)];
+    let mut reference: Option<Vec<(u64, u8, f64)>> = None;
+    for len in [64u32, 333, 1024, 2048] {
+        let r = run(&path, Scenario { params: params.clone(), ..Scenario::held(48_000.0, fixed(len)) });
+        check(&r, true);
+        let (ons, most) = line_notes(&r);
+        assert_eq!(most, 1, "{len}-sample blocks: notes overlap");
+        match &reference {
+            None => {
+                let spb = r.samples_per_beat;
+                let on_grid = ons.iter().filter(|o| ((o.0 as f64 / spb * 12.0).fract()) < 0.05).count();
+                let v: Vec<f64> = ons.iter().map(|o| o.2 * 127.0).collect();
+                let mean = v.iter().sum::<f64>() / v.len() as f64;
+                let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+                eprintln!("Auto feel: {} notes, {on_grid} on the grid, velocity {mean:.1} ± {sd:.1}", ons.len());
+                assert!(on_grid * 10 < ons.len(), "laid back: {on_grid} of {} onsets on the grid", ons.len());
+                assert!(sd >= 6.0, "velocity sd {sd:.1}");
+                reference = Some(ons);
+            }
+            Some(first) => {
+                assert_eq!(ons.len(), first.len(), "{len}-sample blocks: as many notes as at 64");
+                for (a, b) in ons.iter().zip(first) {
+                    assert_eq!((a.1, a.2), (b.1, b.2), "{len}-sample blocks: the same notes");
+                    assert!(a.0.abs_diff(b.0) <= 1, "{len}-sample blocks: onset at {} against {}", a.0, b.0);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn no_transport_is_silence() {
     let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
@@ -477,19 +532,27 @@ fn alloc_checked_debug_bundle_runs_clean() {
 /// The harness can fail: a build that allocates in `process()` aborts the child.
 #[test]
 fn alloc_check_catches_an_allocating_build() {
-    let path = bundle("IMPROV_CLAP_ALLOC_BUG", "target/test-bundles/alloc-bug/Improv.clap");
-    let out = child(&path);
+    let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+    let out = child_with(&path, true);
     assert!(!out.status.success(), "an allocating process() must abort");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("memory allocation of 64 bytes failed"), "{stderr}");
 }
 
 fn child(path: &PathBuf) -> std::process::Output {
-    std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "alloc_check_child", "--ignored", "--nocapture"])
-        .env("IMPROV_ALLOC_CHILD", path)
-        .output()
-        .unwrap()
+    child_with(path, false)
+}
+
+/// The alloc-check child on a bundle, its process() allocating on purpose if asked.
+fn child_with(path: &PathBuf, allocate: bool) -> std::process::Output {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", "alloc_check_child", "--ignored", "--nocapture"]).env("IMPROV_ALLOC_CHILD", path);
+    if allocate {
+        command.env("IMPROV_TEST_ALLOCATE_IN_PROCESS", "1");
+    } else {
+        command.env_remove("IMPROV_TEST_ALLOCATE_IN_PROCESS");
+    }
+    command.output().unwrap()
 }
 
 #[test]
@@ -788,6 +851,52 @@ mod trading {
             assert!(ons.len() >= 8, "block {block}: {} notes", ons.len());
             balanced(&r);
         }
+    }
+
+    /// Trade 4 with Auto feel: a call swung 1.5 : 1 (`tests/data/calls/swung-1.5-loud.mid`,
+    /// at velocity 0.8) in bars 1–4 and 9–12 gets answers that swing within 0.1 of it
+    /// and play near its level, louder than Auto feel's own; three seeds.
+    #[test]
+    fn an_answer_swings_as_the_call_did() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        let bytes = std::fs::read(crate::common::project("tests/data/calls/swung-1.5-loud.mid")).unwrap();
+        let call = improv::corpus::played_line(&bytes, None).unwrap();
+        let mut answers = Vec::new();
+        for seed in 0..3 {
+            let mut notes = changes(16);
+            for from in [0.0, 32.0] {
+                for (i, n) in call.iter().enumerate() {
+                    let key = 64 + (i % 5) as u8;
+                    notes.push((from + n.beat, true, key));
+                    notes.push((from + n.beat + n.length, false, key));
+                }
+            }
+            let params = vec![
+                ("Listen", 1.0, 0.0, 2.0),
+                ("Pass input through", 0.0, 0.0, 1.0),
+                ("Same solo every play", 1.0, 0.0, 1.0),
+                ("Seed", seed as f64, 0.0, 9999.0),
+            ];
+            let r = run(&path, Scenario { params, ..scenario(1.0, 16.0, notes, 512) });
+            balanced(&r);
+            let (_, most) = line_notes(&r);
+            assert_eq!(most, 1, "one answer note at a time");
+            let line: Vec<&Out> = r.events.iter().filter(|e| e.channel == 0).collect();
+            for (i, e) in line.iter().enumerate().filter(|(_, e)| e.on) {
+                let off = line[i..].iter().find(|o| !o.on && o.key == e.key).expect("released");
+                let (start, end) = (e.beat(r.samples_per_beat), off.beat(r.samples_per_beat));
+                answers.push((seed as f64 * 100.0 + start, end - start, e.key, Some(e.velocity * 127.0)));
+            }
+        }
+        let feel = improv::feel::measure(&improv::feel::from_beats(&answers, TEMPO));
+        let swing = feel.swing.expect("enough eighth pairs");
+        let level = feel.level_mean.unwrap();
+        eprintln!(
+            "answers to a call swung 1.50 : 1 at velocity 102: swing {swing:.2} over {} pairs, velocity {level:.1}",
+            feel.swing_pairs
+        );
+        assert!((swing - 1.5).abs() <= 0.1, "the answer swings {swing:.3}");
+        assert!((level - 102.0).abs() <= 8.0, "the answer plays near the call's level: {level:.1}");
     }
 
     /// Answer: after a bar of silence Improv answers on the next downbeat; when the
