@@ -46,7 +46,8 @@ pub struct PlayedNote {
     /// Played onset, seconds.
     pub onset: f64,
     /// When its metrical grid point falls, seconds (the beat's onset plus its
-    /// position times the beat's length).
+    /// position times the beat's length; for the "and" of an eighth pair, the
+    /// straight eighth's, so the swing is in its deviation).
     pub grid_time: f64,
     /// The length of its beat, seconds.
     pub beat_seconds: f64,
@@ -350,13 +351,16 @@ pub fn from_wjd(solo: &crate::wjd::Solo) -> Vec<PlayedNote> {
         let same_beat = |m: &crate::wjd::PlayedNote| beat_of(m) == beat_of(n);
         let on_two = solo.notes[i.saturating_sub(2)..i].iter().any(|m| same_beat(m) && m.tatum == 2);
         let pair_and = (n.division == 2 && n.tatum == 2) || (n.division == 3 && n.tatum == 3 && !on_two);
+        // The "and" of a pair is timed from the straight eighth, as `from_beats`
+        // times a MIDI pair's (which has no tatums): a triplet-swung "and" is late.
+        let grid = if pair_and { 0.5 } else { position };
         out.push(PlayedNote {
             beat: beat_of(n),
             position,
             place,
             pair_and,
             onset: n.onset_seconds,
-            grid_time: n.beat_onset.map_or(n.onset_seconds, |b| b + position * n.beat_seconds),
+            grid_time: n.beat_onset.map_or(n.onset_seconds, |b| b + grid * n.beat_seconds),
             beat_seconds: n.beat_seconds,
             duration: n.length * n.beat_seconds,
             key: n.key,

@@ -307,7 +307,7 @@ fn feel_rows(f: &Feel) -> Vec<(&'static str, String)> {
             format!("{} ({}–{}), {}", opt(f.swing, 2), opt(f.swing_q1, 2), opt(f.swing_q3, 2), f.swing_pairs),
         ),
         ("onsets against the grid: on the beat", timing(&f.downbeats)),
-        ("onsets against the grid: on the 'and'", timing(&f.ands)),
+        ("onsets against the grid: on the 'and' (a pair's from 1/2)", timing(&f.ands)),
         ("level (velocity or loudness): mean / sd", format!("{} / {}", opt(f.level_mean, 1), opt(f.level_sd, 1))),
         (
             "level's correlation with pitch / phrase position",
@@ -340,7 +340,7 @@ fn print_feel_card(a: &FeelCard, b: &FeelCard, articulation: f64) {
     };
     row("  its quartiles", range(a.swing_q1, a.swing_q3), range(b.swing_q1, b.swing_q3));
     row("  on the beat, ms late", opt(a.downbeat_ms, 0), opt(b.downbeat_ms, 0));
-    row("  on the 'and', ms late", opt(a.and_ms, 0), opt(b.and_ms, 0));
+    row("  on the 'and' (from 1/2), ms late", opt(a.and_ms, 0), opt(b.and_ms, 0));
     row("  level ~ pitch (correlation)", opt(a.level_pitch, 2), opt(b.level_pitch, 2));
     row("  level ~ phrase position", opt(a.level_phrase, 2), opt(b.level_phrase, 2));
     row("  articulation on the beat", opt(a.articulation_downbeats, 2), opt(b.articulation_downbeats, 2));
