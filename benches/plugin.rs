@@ -8,10 +8,17 @@
 //! and fills the answer's first beat (same target): a 21-note phrase, 64
 //! sixteenths, and the densest call the grid can hold (6 onsets a beat, 96 notes).
 //!
+//! `plugin/answer-start/…-wjd-auto`: the same with a new instance's settings, the
+//! masters' model and Auto feel, which also hears the call's feel (swing,
+//! lay-back, dynamics, articulation) to answer in it.
+//!
 //! `plugin/process-512-beat-boundary-auto`: the same block with Auto feel.
 //!
 //! `plugin/process-512-beat-boundary-wjd…`: the same block with the masters'
 //! model (it hears the chord, the beat and the style): guided, plain, and f32.
+//!
+//! `feel/hear-call-96`: closing and hearing the feel of a 96-note call (part of
+//! the answer-start block).
 //!
 //! `voice/render-512-…`: Improv's own voice for one block, the line and a held
 //! four-note chord sounding (each sound), and all eight voices at once; and
@@ -42,8 +49,39 @@ fn bench(c: &mut Criterion) {
         bench_model(c, name, &w, Settings { guidance, ..Settings::default() }, Precision::LIVE);
     }
     bench_model(c, "-wjd-f32", &improv::masters_weights().unwrap(), Settings::default(), Precision::F32);
-    bench_answer_start(c);
+    let trade = Listen { mode: ListenMode::Trade, ..Listen::default() };
+    let weights = improv::default_weights().unwrap();
+    bench_answer_start(c, "", &weights, Settings { listen: trade, ..Settings::default() }, &ALL_CALLS);
+    // The default instance's: the masters' model, Auto feel answering in the call's feel.
+    let masters = improv::masters_weights().unwrap();
+    let manual = Settings { listen: trade, masters: true, ..Settings::default() };
+    bench_answer_start(c, "-wjd", &masters, manual, &["phrase-21", "densest-96"]);
+    let auto = Settings { feel: FeelMode::Auto, ..manual };
+    bench_answer_start(c, "-wjd-auto", &masters, auto, &["phrase-21", "densest-96"]);
+    bench_hear_call(c);
     bench_voice(c);
+}
+
+/// `feel/hear-call-96`: the part of the answer-start block that hears a call's
+/// feel — the densest call's 96 notes recorded as played, then closed and heard.
+fn bench_hear_call(c: &mut Criterion) {
+    use improv::feel::answer::CallRecorder;
+    let notes: Vec<(f64, f64, u8)> = (0..16)
+        .flat_map(|beat| [0.0, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.75].map(|x| beat as f64 + x))
+        .enumerate()
+        .map(|(i, at)| (at + 0.01 * (i % 3) as f64, 0.05, 62 + (i % 12) as u8))
+        .collect();
+    let recorded = || {
+        let mut r = CallRecorder::default();
+        for &(at, len, key) in &notes {
+            r.note_on(at, key, 90);
+            r.note_off(at + len, key);
+        }
+        r
+    };
+    c.bench_function("feel/hear-call-96", |b| {
+        b.iter_batched(recorded, |mut r| black_box(r.close(16.0)), BatchSize::SmallInput)
+    });
 }
 
 /// The voice's cues for the engine's events (the line and what passes through).
@@ -142,15 +180,22 @@ fn call(kind: &str) -> Input {
     ev
 }
 
-fn bench_answer_start(c: &mut Criterion) {
-    let weights = improv::default_weights().unwrap();
+/// The calls of the answer-start bench.
+const ALL_CALLS: [&str; 3] = ["phrase-21", "sixteenths-64", "densest-96"];
+
+fn bench_answer_start(
+    c: &mut Criterion,
+    suffix: &str,
+    weights: &improv::model::Weights,
+    settings: Settings,
+    calls: &[&str],
+) {
     let spb = SR as f64 * 60.0 / 120.0;
-    let settings = Settings { listen: Listen { mode: ListenMode::Trade, ..Listen::default() }, ..Settings::default() };
     // Bar 5's downbeat is beat 16, sample 384 000, the end of block 749: the engine
     // covers the beat that starts at or before a block's end, so the block that
     // hears the call and fills the answer's first beat is 749 or 750 (as rounding
     // has the block's end just before or after beat 16); found by a first run.
-    for kind in ["phrase-21", "sixteenths-64", "densest-96"] {
+    for &kind in calls {
         let input = call(kind);
         let block_input = |k: u32, msgs: &mut Vec<NoteMsg>| {
             let start = (k * BLOCK) as f64;
@@ -164,7 +209,7 @@ fn bench_answer_start(c: &mut Criterion) {
             TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(start / spb) }
         };
         let answer_block = {
-            let mut e = Engine::new(Box::new(LiveModel::new(&weights, "bench".into())));
+            let mut e = Engine::new(Box::new(LiveModel::new(weights, "bench".into())));
             let mut msgs = Vec::new();
             (0..800).find(|&k| {
                 let t = block_input(k, &mut msgs);
@@ -175,7 +220,7 @@ fn bench_answer_start(c: &mut Criterion) {
         let answer_block = answer_block.expect("Improv answers in bar 5");
         assert!((749..=750).contains(&answer_block), "the answer starts at block {answer_block}");
         let warmed = || {
-            let mut e = Engine::new(Box::new(LiveModel::new(&weights, "bench".into())));
+            let mut e = Engine::new(Box::new(LiveModel::new(weights, "bench".into())));
             let mut msgs = Vec::new();
             for k in 0..answer_block {
                 let t = block_input(k, &mut msgs);
@@ -185,7 +230,7 @@ fn bench_answer_start(c: &mut Criterion) {
             assert_eq!(e.turn(), Turn::Listening);
             (e, msgs)
         };
-        c.bench_function(&format!("plugin/answer-start/{kind}"), |b| {
+        c.bench_function(&format!("plugin/answer-start/{kind}{suffix}"), |b| {
             b.iter_batched(
                 warmed,
                 |(mut e, mut msgs)| {
