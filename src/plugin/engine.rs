@@ -819,7 +819,8 @@ impl Engine {
     /// note on the beat, one on the "and", none on the sixteenths) moves to the
     /// swing ratio's place, every onset is laid back, each note sounds the learned
     /// articulation of its written length (warped as its end is), and velocities
-    /// follow pitch and the "and" accent, with variation. Allocation-free.
+    /// follow pitch and the "and" accent, with variation. An answer's feel is moved
+    /// toward its call's ([`Performance::answering`]). Allocation-free.
     fn perform_fresh(&mut self, settings: &Settings) {
         use crate::feel::render::{MIN_GAP_BEATS, MIN_LENGTH_BEATS, Performance, gaussian, place};
         let mut p = Performance::auto(self.learned.style(settings.style.label()), self.tempo);
