@@ -14,7 +14,7 @@ use improv::feel::{ARTICULATION_BINS, Feel, FeelTable, SoloFeel, from_beats, mea
 use improv::generate::{GenerateOptions, changes_from_symbols, generate};
 use improv::hearing::JazzStyle;
 use improv::improvise::Playing;
-use improv::model::Precision;
+use improv::model::{Precision, Weights};
 use improv::theory::symbol::parse_changes;
 use rayon::prelude::*;
 
@@ -90,8 +90,7 @@ fn mean(v: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// One Auto-feel solo of the masters' model, measured.
-fn solo_feel(table: &FeelTable, style: JazzStyle, tempo: f64, progression: &str, seed: u64) -> Feel {
-    let weights = improv::masters_weights().unwrap();
+fn solo_feel(weights: &Weights, table: &FeelTable, style: JazzStyle, tempo: f64, progression: &str, seed: u64) -> Feel {
     let changes = changes_from_symbols(&parse_changes(progression, 4).unwrap());
     let options = GenerateOptions {
         bars: BARS,
@@ -100,7 +99,7 @@ fn solo_feel(table: &FeelTable, style: JazzStyle, tempo: f64, progression: &str,
         seed,
         precision: Precision::LIVE,
     };
-    let solo = generate(&weights, &changes, &options);
+    let solo = generate(weights, &changes, &options);
     let feel = Performance::auto(table.style(style.label()), tempo);
     let played: Vec<(f64, f64, u8, Option<f64>)> = solo
         .performed(&feel)
@@ -113,13 +112,15 @@ fn solo_feel(table: &FeelTable, style: JazzStyle, tempo: f64, progression: &str,
 
 fn study(styles: &[JazzStyle], progressions: &[&str], seeds: u64) -> Vec<Cell> {
     let table: FeelTable = serde_json::from_str(FEEL_JSON).unwrap();
+    let weights = improv::masters_weights().unwrap();
     let masters = wjd();
     let cells: Vec<(JazzStyle, f64)> = styles.iter().flat_map(|&s| TEMPOS.map(|t| (s, t))).collect();
     cells
         .par_iter()
         .map(|&(style, tempo)| {
             let runs: Vec<(&str, u64)> = progressions.iter().flat_map(|&p| (0..seeds).map(move |s| (p, s))).collect();
-            let feels: Vec<Feel> = runs.par_iter().map(|&(p, s)| solo_feel(&table, style, tempo, p, s)).collect();
+            let feels: Vec<Feel> =
+                runs.par_iter().map(|&(p, s)| solo_feel(&weights, &table, style, tempo, p, s)).collect();
             let ratios: Vec<f64> = feels.iter().filter_map(|f| f.swing).collect();
             let mut hist = [0u64; ARTICULATION_BINS];
             for f in &feels {

@@ -165,11 +165,6 @@ impl CallRecorder {
         }
     }
 
-    /// Notes completed so far.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
     /// True if no note has been completed.
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -301,7 +296,8 @@ mod tests {
     fn a_recorded_call_is_heard_as_the_same_notes_given_at_once() {
         let call = eighths(1.5, 0.03, 100, 0.8);
         let mut rec = CallRecorder::default();
-        // Note-offs out of order with note-ons: overlapping keys, as a legato player's.
+        // Three keys in turn, each released after the next one goes down (a note-off
+        // arrives after a later note-on), the last still down when the call closes.
         for (i, n) in call.iter().enumerate() {
             rec.note_on(n.beat, 60 + (i % 3) as u8, n.velocity);
             if i >= 1 {
@@ -310,7 +306,6 @@ mod tests {
             }
         }
         let last = call[call.len() - 1];
-        // The last key is still down when the call closes, at its written end.
         let heard = rec.close(last.beat + last.length);
         let given = hear_call(&call);
         let close = |a: Option<f64>, b: Option<f64>| match (a, b) {

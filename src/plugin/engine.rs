@@ -662,8 +662,9 @@ impl Engine {
         self.improviser.answer(at as i64, end as i64, &plan, last_key);
         self.improviser.answer_shape(if self.heard.notes > 0 { self.heard.shape() } else { &[] });
         let feel = self.call_played.close(at);
-        self.answer_feel = (feel.notes > 0).then_some((feel, at));
+        self.answer_feel = None;
         if feel.notes > 0 {
+            self.answer_feel = Some((feel, at));
             self.news = Some(feel);
         }
         self.call.clear();
