@@ -10,6 +10,7 @@
 
 pub mod changes;
 pub mod grid;
+mod key_table;
 pub mod listen;
 pub mod motif;
 pub mod novelty;
@@ -22,7 +23,7 @@ pub use changes::{
 pub use novelty::{MAX_COPY, NoveltyIndex};
 
 use crate::grammar::{
-    DecodeOptions, Decoder, FREE_WINDOW, Harmony, NoteType, RngChooser, Token, classify_pc, fits_type, musical_length,
+    DecodeOptions, Decoder, FREE_WINDOW, Harmony, NoteType, RngChooser, Token, classify_pc, musical_length,
 };
 use crate::hearing::JazzStyle;
 use crate::model::{Model, Precision, Sampling, State, Weights};
@@ -389,6 +390,8 @@ pub struct Improviser {
     open_with_note: bool,
     /// The chord a model that hears heard at the last step (root, pitch classes).
     heard_chord: Option<(u8, u16)>,
+    /// The guided step's weight of every key (filled once per step).
+    keys: key_table::KeyTable,
 }
 
 fn beats_from_ticks(t: i64) -> Beats {
@@ -416,6 +419,7 @@ impl Improviser {
             stop: None,
             open_with_note: false,
             heard_chord: None,
+            keys: key_table::KeyTable::default(),
         };
         me.restart(seed);
         me
@@ -650,49 +654,19 @@ impl Improviser {
     }
 
     /// The keys the decoder would choose among for token `i` here (what
-    /// [`Decoder::plan`] finds, in integers: the interval window from the previous
-    /// note, or around it, filtered by type, else its chord tones; the previous key
-    /// left out when there are others). Returns how many were written.
-    fn candidate_keys(&self, i: usize, harmony: &Harmony, out: &mut [i32; MAX_KEYS]) -> usize {
-        let token = &self.live.tokens[i];
+    /// [`Decoder::plan`] finds): the interval window from the previous note, else
+    /// [`FREE_WINDOW`] around it (or around the register's middle). The key table
+    /// filters them by type ([`key_table::KeyTable::best`]).
+    fn key_window(&self, i: usize) -> (i32, i32) {
         let prev = self.decoder.prev().map(Pitch::ps);
-        let (lo, hi) = match (self.live.windows[i], prev) {
+        match (self.live.windows[i], prev) {
             (Some((lo, hi)), Some(p)) => (p + lo as i32, p + hi as i32),
             _ => {
                 let (a, b) = self.decoder.register();
                 let anchor = prev.unwrap_or((a + b) / 2);
                 (anchor - FREE_WINDOW, anchor + FREE_WINDOW)
             }
-        };
-        let hi = hi.min(lo + MAX_KEYS as i32 - 1);
-        let mut n = 0;
-        for k in lo..=hi {
-            if fits_type(token.kind, k.rem_euclid(12), harmony) {
-                out[n] = k;
-                n += 1;
-            }
         }
-        if n == 0 {
-            for k in lo..=hi {
-                if harmony.is_chord_tone(k.rem_euclid(12)) {
-                    out[n] = k;
-                    n += 1;
-                }
-            }
-        }
-        if n > 1
-            && let Some(p) = prev
-        {
-            let mut m = 0;
-            for j in 0..n {
-                if out[j] != p {
-                    out[m] = out[j];
-                    m += 1;
-                }
-            }
-            n = m;
-        }
-        n
     }
 
     /// The guided loop body: reweight, draw, decode with weighted pitch choice.
@@ -726,8 +700,8 @@ impl Improviser {
         let silence_before = self.line.last_note_end.map_or(0, |e| (p - tk(e)).max(0));
         let change = next_change.map(|(at, h)| (tk(at), h));
         let landing_since = sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
-        let mut cx = self.pitch_context(pos, sounding, style);
-        let mut keys = [0i32; MAX_KEYS];
+        let cx = self.pitch_context(pos, sounding, style);
+        self.keys.fill(&cx, &sounding.harmony, change.map(|(_, h)| h));
         if weighed < n {
             self.live.bias[..n].fill(f32::NEG_INFINITY);
         }
@@ -792,15 +766,15 @@ impl Improviser {
                 w *= 1.0 - 0.8 * g.harmony;
             }
             if w > 0.0 && !rest {
-                cx.approaching = len_t.and_then(|l| approaching(p, l, change));
-                let count = self.candidate_keys(i, &sounding.harmony, &mut keys);
-                w *= match count {
+                let approaches = len_t.and_then(|l| approaching(p, l, change)).is_some();
+                let (lo, hi) = self.key_window(i);
+                w *= match self.keys.best(token.kind, lo, hi, cx.prev, approaches) {
+                    Some(best) => best,
                     // A masters' token pins its pitch to its type in a narrow window:
                     // with no such key here it cannot mean what it says (the seed
                     // grammar's wide windows rarely come up empty; it repeats the note).
-                    0 if self.live.hears() => 0.0,
-                    0 => cx.prev.map_or(1.0, |k| pitch_weight(k, &cx)),
-                    c => keys[..c].iter().map(|&k| pitch_weight(k, &cx)).fold(0.0, f32::max),
+                    None if self.live.hears() => 0.0,
+                    None => cx.prev.map_or(1.0, |k| self.keys.of_key(k, approaches)),
                 };
             }
             self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
