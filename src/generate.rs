@@ -268,8 +268,22 @@ pub fn generate_traced(
     options: &GenerateOptions,
     trace: &mut impl FnMut(&Drawn),
 ) -> Solo {
+    generate_to_taste(weights, changes, options, None, trace)
+}
+
+/// [`generate_traced`] playing to the player's taste: at each phrase start the
+/// improviser chooses among candidate phrases ([`Improviser::set_taste`]); with
+/// `None`, or a taste that does not search, the same solo as without.
+pub fn generate_to_taste(
+    weights: &Weights,
+    changes: &Changes,
+    options: &GenerateOptions,
+    taste: Option<crate::taste::Taste>,
+    trace: &mut impl FnMut(&Drawn),
+) -> Solo {
     let live = Box::new(LiveModel::with_precision(weights, String::new(), options.precision));
     let mut improviser = Improviser::new(live, options.seed);
+    improviser.set_taste(taste);
     let bars = if changes.is_empty() { 0 } else { options.bars };
     let source = LoopedChanges::new(changes);
     let mut notes = Vec::new();

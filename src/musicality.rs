@@ -157,7 +157,7 @@ fn progression(symbols: Option<&str>) -> Changes {
 
 /// Accumulates per-solo measures into means.
 #[derive(Default)]
-struct Means {
+pub struct Means {
     sum: Measures,
     copies: f64,
     n: usize,
@@ -165,7 +165,8 @@ struct Means {
 }
 
 impl Means {
-    fn add(&mut self, m: &Measures) {
+    /// Adds one solo's measures.
+    pub fn add(&mut self, m: &Measures) {
         let s = &mut self.sum;
         for (sum, x) in s.averaged_mut().into_iter().zip(m.clone().averaged_mut()) {
             *sum += *x;
@@ -177,7 +178,8 @@ impl Means {
         self.n += 1;
     }
 
-    fn row(self) -> Row {
+    /// The means of the solos added, as a row of the study.
+    pub fn row(self) -> Row {
         let k = self.n.max(1) as f64;
         let mut mean = self.sum;
         for x in mean.averaged_mut() {
@@ -208,12 +210,17 @@ fn solo(
     };
     let mut drawn = Vec::new();
     let solo = generate_traced(weights, changes, &options, &mut |d| drawn.push(d.token));
+    (measure_solo(&solo, &drawn, training), drawn)
+}
+
+/// Measures a generated solo of [`BARS`] bars, with the tokens drawn for it and the
+/// training corpus (for the longest copy).
+pub fn measure_solo(solo: &crate::generate::Solo, drawn: &[usize], training: &[Vec<usize>]) -> Measures {
     let beat = |b: crate::score::Beats| *b.numer() as f64 / *b.denom() as f64;
     let notes: Vec<MelodyNote> =
         solo.notes.iter().map(|n| MelodyNote { start: beat(n.start), length: beat(n.length), key: n.key }).collect();
     let chords = ChordTimeline::new(solo.chords.iter().map(|c| (beat(c.start), c.keys.as_slice())));
-    let m = measure(&notes, &chords, 0, BARS, Some((drawn.as_slice(), training)));
-    (m, drawn)
+    measure(&notes, &chords, 0, BARS, Some((drawn, training)))
 }
 
 /// Measures a set of solos: every seed at both temperatures over every progression.

@@ -15,6 +15,7 @@ pub mod listen;
 pub mod motif;
 pub mod novelty;
 pub mod phrase;
+mod search;
 
 pub use changes::{
     BEATS_PER_BAR, ChangeSource, Changes, HeldChord, LoopedChanges, MAX_BARS, REFERENCE_MIDI, Sounding,
@@ -134,6 +135,9 @@ pub struct LiveModel {
     bias: Vec<f32>,
     /// Guidance's scratch: token indices, the most likely [`GUIDE_POOL`] first.
     pool: Vec<u16>,
+    /// The taste search's copy of the state at a phrase start (sized with the
+    /// model, so a search never allocates).
+    saved: State,
     /// Where it came from (for reports and the editor).
     pub source: String,
 }
@@ -164,7 +168,8 @@ impl LiveModel {
         let novelty = NoveltyIndex::new(&weights.corpus);
         let bias = vec![0.0; tokens.len()];
         let pool = (0..tokens.len() as u16).collect();
-        Self { model, state, tokens, lengths, windows, novelty, bias, pool, source }
+        let saved = state.clone();
+        Self { model, state, tokens, lengths, windows, novelty, bias, pool, saved, source }
     }
 
     /// The vocabulary size.
@@ -362,6 +367,18 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
     w
 }
 
+/// The chord tone (else scale tone) nearest to `prev` but not on it, inside the
+/// register, the way toward the register's middle first.
+fn step_off(prev: i32, harmony: &Harmony, (low, high): (i32, i32)) -> Option<Pitch> {
+    let inward = if prev * 2 > low + high { -1 } else { 1 };
+    let near = |fits: &dyn Fn(i32) -> bool| {
+        (1..=12)
+            .flat_map(|d| [prev + inward * d, prev - inward * d])
+            .find(|&k| (low..=high).contains(&k) && fits(k.rem_euclid(12)))
+    };
+    near(&|pc| harmony.is_chord_tone(pc)).or_else(|| near(&|pc| harmony.is_scale_pc(pc))).map(Pitch::from_midi)
+}
+
 /// How a drawn token restates a cell, if it does.
 #[derive(Debug, Clone, Copy)]
 struct Restated {
@@ -392,6 +409,12 @@ pub struct Improviser {
     heard_chord: Option<(u8, u16)>,
     /// The guided step's weight of every key (filled once per step).
     keys: key_table::KeyTable,
+    /// The seed of the last restart (candidate phrases are seeded from it).
+    seed: u64,
+    /// The player's taste, if the line searches for it.
+    taste: Option<crate::taste::Taste>,
+    /// The search's own scratch (a candidate phrase being drawn).
+    search: search::Scratch,
 }
 
 fn beats_from_ticks(t: i64) -> Beats {
@@ -420,6 +443,9 @@ impl Improviser {
             open_with_note: false,
             heard_chord: None,
             keys: key_table::KeyTable::default(),
+            seed,
+            taste: None,
+            search: search::Scratch::default(),
         };
         me.restart(seed);
         me
@@ -427,6 +453,7 @@ impl Improviser {
 
     /// Starts over from beat 0 with a fresh state, seeded again.
     pub fn restart(&mut self, seed: u64) {
+        self.seed = seed;
         self.sample_rng = StdRng::seed_from_u64(seed);
         self.chooser = RngChooser(StdRng::seed_from_u64(seed.wrapping_add(1)));
         self.guide_rng = StdRng::seed_from_u64(seed.wrapping_add(3));
@@ -529,6 +556,14 @@ impl Improviser {
     /// that would cross a bar line is cut there and the next bar starts on its
     /// downbeat; where `changes` has no chord the line rests a beat at a time.
     pub fn fill(&mut self, until: Beats, changes: &impl ChangeSource, style: &Playing, sink: &mut impl FnMut(Drawn)) {
+        while let Some(drawn) = self.next_draw(until, changes, style) {
+            sink(drawn);
+        }
+    }
+
+    /// Draws the next token before `until`, if the line has not reached it: at a
+    /// phrase start with a taste to play to, after choosing among candidates.
+    fn next_draw(&mut self, until: Beats, changes: &impl ChangeSource, style: &Playing) -> Option<Drawn> {
         let (low, high) = (style.low.min(style.high), style.high.max(style.low));
         self.decoder.set_register(low, high);
         loop {
@@ -541,19 +576,21 @@ impl Improviser {
             }
             let pos = self.decoder.position();
             if pos >= until {
-                break;
+                return None;
             }
             let Some(sounding) = changes.chord_at(pos) else {
                 self.decoder.set_position((pos + 1).floor());
                 continue;
             };
+            if style.guidance.enabled && self.taste_due(pos) {
+                self.choose_phrase(pos, changes, style);
+            }
             self.bar_tokens += 1;
-            let drawn = if style.guidance.enabled {
+            return Some(if style.guidance.enabled {
                 self.draw_guided(pos, bar_end, &sounding, changes, style)
             } else {
                 self.draw_plain(pos, bar_end, &sounding.harmony, style)
-            };
-            sink(drawn);
+            });
         }
     }
 
@@ -705,79 +742,90 @@ impl Improviser {
         if weighed < n {
             self.live.bias[..n].fill(f32::NEG_INFINITY);
         }
-        for j in 0..weighed {
-            let i = if weighed < n { self.live.pool[j] as usize } else { j };
-            let token = &self.live.tokens[i];
-            let len_t = self.live.lengths[i];
-            let mut w: f32 = 1.0;
-            // Time.
-            if g.time
-                && let (Some(at), Some(l)) = (pos_t, len_t)
-                && !self.line.grid.allows(at, l, bar_end_t)
-            {
-                w = 0.0;
-            }
-            // Phrasing.
-            let rest = token.kind == NoteType::Rest;
-            match phase {
-                Phase::Playing { end } => {
-                    if let (true, Some(l)) = (rest, len_t)
-                        && p + l < tk(end)
-                        && silence_before + l >= beat
-                    {
-                        w *= 0.02;
+        // The pool first; if the rules allow none of it (a breath when the model's
+        // most likely tokens are all notes), the rest of the vocabulary.
+        let (mut from, mut to) = (0, weighed);
+        loop {
+            let mut allowed = false;
+            for j in from..to {
+                let i = if weighed < n { self.live.pool[j] as usize } else { j };
+                let token = &self.live.tokens[i];
+                let len_t = self.live.lengths[i];
+                let mut w: f32 = 1.0;
+                // Time.
+                if g.time
+                    && let (Some(at), Some(l)) = (pos_t, len_t)
+                    && !self.line.grid.allows(at, l, bar_end_t)
+                {
+                    w = 0.0;
+                }
+                // Phrasing.
+                let rest = token.kind == NoteType::Rest;
+                match phase {
+                    Phase::Playing { end } => {
+                        if let (true, Some(l)) = (rest, len_t)
+                            && p + l < tk(end)
+                            && silence_before + l >= beat
+                        {
+                            w *= 0.02;
+                        }
+                        // An answer ends its phrase on a held note, a chord tone most of
+                        // all, not in the middle of a run.
+                        if let (Some(_), false, Some(l)) = (self.stop, rest, len_t)
+                            && p >= tk(end) - beat
+                        {
+                            w *= if p + l >= tk(end) { 5.0 } else { 0.3 };
+                            if token.kind == NoteType::Chord {
+                                w *= 2.0;
+                            }
+                        }
                     }
-                    // An answer ends its phrase on a held note, a chord tone most of
-                    // all, not in the middle of a run.
-                    if let (Some(_), false, Some(l)) = (self.stop, rest, len_t)
-                        && p >= tk(end) - beat
-                    {
-                        w *= if p + l >= tk(end) { 5.0 } else { 0.3 };
-                        if token.kind == NoteType::Chord {
-                            w *= 2.0;
+                    Phase::Breathing { until } => {
+                        if !rest {
+                            w = 0.0;
+                        } else {
+                            match len_t {
+                                Some(l) if p + l <= tk(until) + beat / 4 => {}
+                                Some(_) => w *= 0.02,
+                                None => w *= 0.1,
+                            }
                         }
                     }
                 }
-                Phase::Breathing { until } => {
-                    if !rest {
-                        w = 0.0;
-                    } else {
-                        match len_t {
-                            Some(l) if p + l <= tk(until) + beat / 4 => {}
-                            Some(_) => w *= 0.02,
-                            None => w *= 0.1,
-                        }
+                // Harmony: land on a change, do not hold across one.
+                if let (Some((at, _)), Some(l)) = (change, len_t)
+                    && !rest
+                {
+                    if p + l == at {
+                        w *= 1.0 + g.harmony;
+                    } else if p < at && p + l > at {
+                        w *= 1.0 - 0.5 * g.harmony;
                     }
                 }
-            }
-            // Harmony: land on a change, do not hold across one.
-            if let (Some((at, _)), Some(l)) = (change, len_t)
-                && !rest
-            {
-                if p + l == at {
-                    w *= 1.0 + g.harmony;
-                } else if p < at && p + l > at {
-                    w *= 1.0 - 0.5 * g.harmony;
+                if let (Some(s), true, Some(l)) = (landing_since, rest, len_t)
+                    && p + l >= s + half
+                {
+                    w *= 1.0 - 0.8 * g.harmony;
                 }
+                if w > 0.0 && !rest {
+                    let approaches = len_t.and_then(|l| approaching(p, l, change)).is_some();
+                    let (lo, hi) = self.key_window(i);
+                    w *= match self.keys.best(token.kind, lo, hi, cx.prev, approaches) {
+                        Some(best) => best,
+                        // A masters' token pins its pitch to its type in a narrow window:
+                        // with no such key here it cannot mean what it says (the seed
+                        // grammar's wide windows rarely come up empty; it repeats the note).
+                        None if self.live.hears() => 0.0,
+                        None => cx.prev.map_or(1.0, |k| self.keys.of_key(k, approaches)),
+                    };
+                }
+                allowed |= w > 0.0;
+                self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
             }
-            if let (Some(s), true, Some(l)) = (landing_since, rest, len_t)
-                && p + l >= s + half
-            {
-                w *= 1.0 - 0.8 * g.harmony;
+            if allowed || to == n {
+                break;
             }
-            if w > 0.0 && !rest {
-                let approaches = len_t.and_then(|l| approaching(p, l, change)).is_some();
-                let (lo, hi) = self.key_window(i);
-                w *= match self.keys.best(token.kind, lo, hi, cx.prev, approaches) {
-                    Some(best) => best,
-                    // A masters' token pins its pitch to its type in a narrow window:
-                    // with no such key here it cannot mean what it says (the seed
-                    // grammar's wide windows rarely come up empty; it repeats the note).
-                    None if self.live.hears() => 0.0,
-                    None => cx.prev.map_or(1.0, |k| self.keys.of_key(k, approaches)),
-                };
-            }
-            self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
+            (from, to) = (to, n);
         }
         for &f in forbidden {
             if let Some(b) = self.live.bias.get_mut(f as usize) {
@@ -814,6 +862,7 @@ impl Improviser {
             Some(t) => t,
             None => self.live.state.sample(style.sampling, &mut self.sample_rng),
         };
+        self.search.last_logp = self.live.state.probs()[next].max(f32::MIN_POSITIVE).ln();
         let played_length = if from_motif { self.line.motifs.played_length() } else { None };
         if from_motif {
             self.line.motifs.advance();
@@ -873,17 +922,31 @@ impl Improviser {
             });
             let total: f32 = cands.iter().chain(exact.iter()).map(|p| pitch_weight(p.ps(), &cx)).sum();
             if total <= 0.0 {
-                return cands.first().copied();
+                // Nothing guidance likes: the decoder's first candidate, unless it
+                // would repeat the note a fourth time (the line rule holds).
+                let fourth = |p: &&Pitch| cx.prev == Some(p.ps()) && cx.repeats >= 3;
+                return cands.iter().find(|p| !fourth(p)).or(cands.first()).copied();
             }
             let mut r = self.chooser.0.random::<f32>() * total;
+            let mut last = None;
             for p in cands.iter().chain(exact.iter()) {
-                r -= pitch_weight(p.ps(), &cx);
-                if r <= 0.0 {
+                let w = pitch_weight(p.ps(), &cx);
+                if w > 0.0 {
+                    last = Some(*p);
+                }
+                r -= w;
+                if r <= 0.0 && w > 0.0 {
                     return Some(*p);
                 }
             }
-            cands.last().copied()
+            last
         });
+        // With no key in the token's reach the decoder repeats the note; a fourth
+        // time would break the line rule, so the line steps to a tone of the chord.
+        let pitch = match (pitch, cx.prev) {
+            (Some(None), Some(p)) if cx.repeats >= 3 => Some(step_off(p, &sounding.harmony, cx.register)),
+            (other, _) => other,
+        };
         let prev_key = self.decoder.prev().map(Pitch::ps);
         let placed = self.decoder.commit(&plan, pitch.flatten());
         // A call's note or rest lasts as the musician played it.

@@ -5,7 +5,7 @@ use crate::model_cmd::{ModelChoice, load_weights};
 use improv::corpus::melody_line;
 use improv::generate::{
     BEATS_PER_BAR, GenerateOptions, REFERENCE_TEMPO, Solo, changes_from_midi, changes_from_symbols, generate_reference,
-    generate_traced, reference_changes,
+    generate_to_taste, reference_changes,
 };
 use improv::grammar::{DEFAULT_REGISTER, NoteType};
 use improv::hearing::JazzStyle;
@@ -128,9 +128,18 @@ pub struct Args {
     /// Guidance: allow copying more than 8 training tokens in a row.
     #[arg(long)]
     no_novelty: bool,
-    /// Also write the tokens the model drew, where each starts and what became of it, as JSON.
+    /// Also write the tokens the model drew, where each starts and what became of
+    /// it, and the solo's phrases and chords, as JSON (what `improv rate` reads).
     #[arg(long)]
     tokens: Option<PathBuf>,
+    /// Play to your taste (0–1): at each phrase start, draw --candidates phrases and
+    /// play the one your ratings (`improv rate`) predict you like best, blended with
+    /// the model's own likelihood; 0 = no search, the draw as without ratings.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_taste)]
+    taste: f32,
+    /// With --taste: candidate phrases drawn at each phrase start (2 to 32).
+    #[arg(long, default_value_t = improv::taste::DEFAULT_CANDIDATES, value_parser = parse_candidates)]
+    candidates: usize,
     /// The model step's weights: f16 (fast, the plugin's too) or f32 (Keras parity;
     /// with --plain, the first version's output byte for byte). --reference is always f32.
     #[arg(long, value_enum, default_value_t = StepPrecision::F16)]
@@ -185,6 +194,18 @@ fn parse_swing(s: &str) -> Result<f64, String> {
 
 fn parse_lay_back(s: &str) -> Result<f64, String> {
     parse_bounded(s, "the lay-back", 0.0, 200.0)
+}
+
+fn parse_candidates(s: &str) -> Result<usize, String> {
+    let max = improv::taste::MAX_CANDIDATES;
+    s.parse()
+        .ok()
+        .filter(|n| (2..=max).contains(n))
+        .ok_or_else(|| format!("the candidates must be a whole number from 2 to {max}"))
+}
+
+fn parse_taste(s: &str) -> Result<f32, String> {
+    parse_bounded(s, "the taste", 0.0, 1.0).map(|t| t as f32)
 }
 
 fn parse_gate(s: &str) -> Result<f64, String> {
@@ -273,6 +294,9 @@ fn check(args: &Args) -> Result<(), String> {
     if args.no_listen && args.call.is_none() && args.trade.is_none() {
         return Err("--no-listen needs --call or --trade".into());
     }
+    if args.taste > 0.0 && (args.plain || args.reference || args.call.is_some() || args.trade.is_some()) {
+        return Err("--taste plays guided solos of its own: not with --plain, --reference, --call or --trade".into());
+    }
     if args.low > 127 || args.high > 127 || args.low >= args.high {
         return Err(format!("--low {} and --high {} must be MIDI keys (0–127) with low < high", args.low, args.high));
     }
@@ -297,7 +321,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut trace = Vec::new();
+    let mut drawn_tokens: Vec<(f64, String)> = Vec::new();
     let mut conversation = None;
+    let taste = (args.taste > 0.0).then(|| crate::taste_cmd::load_taste(args.taste, args.candidates)).flatten();
     let mut turns: Option<(Turns, Vec<improv::feel::answer::CallNote>)> = None;
     let (solo, changes_label) = if args.reference {
         (generate_reference(&weights, seed).solo, "the reference's chord sets 1–5".to_string())
@@ -388,9 +414,11 @@ pub fn run(args: &Args) -> Result<(), String> {
                 turns = Some((t, played));
                 trade(&weights, &changes, &line, t, &options, !args.no_listen)
             }
-            (None, _) => generate_traced(&weights, &changes, &options, &mut |d| {
+            (None, _) => generate_to_taste(&weights, &changes, &options, taste.map(|t| t.0), &mut |d| {
                 if args.tokens.is_some() {
                     trace.push(token_json(d, vocabulary));
+                    let beat = *d.at.numer() as f64 / *d.at.denom() as f64;
+                    drawn_tokens.push((beat, vocabulary.get(d.token).cloned().unwrap_or_default()));
                 }
             }),
         };
@@ -409,12 +437,16 @@ pub fn run(args: &Args) -> Result<(), String> {
     improv::cli::atomic::write(&args.out, &midi)?;
     let mut written = vec![args.out.display().to_string()];
     if let Some(path) = &args.tokens {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "weights": source,
             "seed": seed,
             "guidance": !args.plain,
             "tokens": trace,
         });
+        let fields = improv::taste::document::rating_fields(&solo, &source, settings_json(args, seed), &drawn_tokens);
+        if let (Some(doc), serde_json::Value::Object(fields)) = (doc.as_object_mut(), fields) {
+            doc.extend(fields);
+        }
         let text = serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot write the tokens: {e}"))?;
         improv::cli::atomic::write(path, text.as_bytes())?;
         written.push(path.display().to_string());
@@ -448,6 +480,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         _ => format!("{source}, style {}", args.style.name()),
     };
     let mut text = report(&solo, args, &shown, &changes_label);
+    text.push_str(&taste_report(args, taste.as_ref()));
     if let Some(what) = &conversation {
         text.push_str(&conversation_report(&solo, what, !args.no_listen));
         text.push_str(&feel_report(&solo, &feel));
@@ -533,6 +566,41 @@ fn token_json(d: &Drawn, vocabulary: &[String]) -> serde_json::Value {
         Outcome::Skipped => v["outcome"] = "skipped".into(),
     }
     v
+}
+
+/// The settings a solo was played with, as its tokens file records them for rating.
+fn settings_json(args: &Args, seed: u64) -> serde_json::Value {
+    let g = args.guidance();
+    serde_json::json!({
+        "seed": seed,
+        "bars": args.bars,
+        "tempo": args.tempo,
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+        "low": args.low,
+        "high": args.high,
+        "style": args.style.name(),
+        "guidance": { "enabled": g.enabled, "time": g.time, "harmony": g.harmony, "space": g.space,
+                      "motif": g.motif, "novelty": g.novelty, "line": g.line },
+        "taste": args.taste,
+        "candidates": args.candidates,
+    })
+}
+
+/// What the report says of taste: what it played to, or that ratings wait.
+fn taste_report(args: &Args, taste: Option<&(improv::taste::Taste, usize)>) -> String {
+    match taste {
+        Some((t, n)) => format!(
+            "  taste {} over {} candidates a phrase, from {n} ratings: {}\n",
+            args.taste,
+            t.candidates,
+            t.preference.in_words()
+        ),
+        None if args.taste > 0.0 => {
+            "  taste: no ratings yet (rate phrases with `improv rate`), played without\n".into()
+        }
+        None => String::new(),
+    }
 }
 
 fn report(solo: &Solo, args: &Args, source: &str, changes: &str) -> String {

@@ -5,6 +5,7 @@ mod evaluate_cmd;
 mod feel_cmd;
 mod generate_cmd;
 mod model_cmd;
+mod taste_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ enum Command {
     Model(model_cmd::Args),
     /// Learn feel (swing by tempo, lay-back, dynamics, articulation) per style from a folder of WJD solos.
     Feel(feel_cmd::Args),
+    /// Rate the phrases of a solo written with `generate --tokens`: good or bad.
+    Rate(taste_cmd::RateArgs),
+    /// What your ratings have taught Improv, in words (--reset clears them).
+    Taste(taste_cmd::TasteArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,7 +43,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("improv: no command given: corpus, generate, evaluate, model or feel (see --help)");
+            eprintln!("improv: no command given: corpus, generate, evaluate, model, feel, rate or taste (see --help)");
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -52,6 +57,8 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate_cmd::run(&args),
         Command::Evaluate(args) => evaluate_cmd::run(&args),
         Command::Feel(args) => feel_cmd::run(&args),
+        Command::Rate(args) => taste_cmd::rate(&args),
+        Command::Taste(args) => taste_cmd::taste(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
