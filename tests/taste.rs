@@ -13,7 +13,7 @@ use improv::generate::{GenerateOptions, Solo, changes_from_symbols, generate_to_
 use improv::improvise::Playing;
 use improv::model::Precision;
 use improv::taste::phrases::{Phrase, of_solo};
-use improv::taste::{Preference, Taste, ratings};
+use improv::taste::{PhraseNote, Preference, Taste, ratings};
 use improv::theory::symbol::parse_changes;
 use std::path::Path;
 use std::process::Command;
@@ -179,4 +179,213 @@ fn study(weights: &improv::model::Weights, training: &[Vec<usize>], listener: &L
         }
     }
     (report, failures)
+}
+
+/// `improv generate` in `dir` with the ratings of `config`.
+fn generate_in(dir: &Path, config: &Path, extra: &[&str]) -> (std::process::Output, Vec<u8>) {
+    let mut args = vec!["generate", "--seed", "4", "--bars", "8", "--chords", "Dm7 G7 | Cmaj7", "-o"];
+    let out_name = format!("s{}.mid", extra.join("_").replace(['-', ' ', '/'], ""));
+    let out_path = dir.join(&out_name);
+    args.push(out_path.to_str().unwrap());
+    args.extend(extra);
+    let out = improv(config, &args);
+    let bytes = std::fs::read(&out_path).unwrap_or_default();
+    (out, bytes)
+}
+
+/// Rates every phrase of one solo good, so a preference exists.
+fn rate_one_solo(dir: &Path, config: &Path) {
+    let tokens = dir.join("rated.json");
+    let out = improv(
+        config,
+        &[
+            "generate",
+            "--seed",
+            "9",
+            "--bars",
+            "16",
+            "--tokens",
+            tokens.to_str().unwrap(),
+            "-o",
+            dir.join("rated.mid").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = improv(config, &["rate", tokens.to_str().unwrap(), "good", "--phrase", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = improv(config, &["rate", tokens.to_str().unwrap(), "bad", "--phrase", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn without_ratings_or_at_taste_zero_the_solo_is_todays_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty-config");
+    let (out, today) = generate_in(dir.path(), &empty, &[]);
+    assert!(out.status.success());
+    let (out, no_ratings) = generate_in(dir.path(), &empty, &["--taste", "1"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no ratings yet"));
+    assert_eq!(no_ratings, today, "no ratings: today's solo");
+    let config = dir.path().join("config");
+    rate_one_solo(dir.path(), &config);
+    let (_, zero) = generate_in(dir.path(), &config, &["--taste", "0"]);
+    assert_eq!(zero, today, "Taste 0: today's solo");
+    let (out, tasteful) = generate_in(dir.path(), &config, &["--taste", "1", "--candidates", "4"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("taste 1 over 4 candidates a phrase, from 2 ratings"));
+    assert_ne!(tasteful, today, "Taste 1 with ratings searches");
+    let (_, again) = generate_in(dir.path(), &config, &["--taste", "1", "--candidates", "4"]);
+    assert_eq!(again, tasteful, "the same ratings and seed play the same solo");
+}
+
+#[test]
+fn bad_ratings_files_turn_taste_off_in_one_line_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let file = config.join("improv").join(ratings::FILE_NAME);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let (_, today) = generate_in(dir.path(), &dir.path().join("none"), &[]);
+    let held: &[u8] = b"{\"verdict\":\"good\"}\n\xff\xfe not json at all";
+    for (what, bytes) in [("corrupt", held), ("empty", b"".as_slice()), ("one brace", b"{".as_slice())] {
+        std::fs::write(&file, bytes).unwrap();
+        let (out, solo) = generate_in(dir.path(), &config, &["--taste", "1"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{what}: {stderr}");
+        assert_eq!(solo, today, "{what}: taste falls back to off");
+        if !bytes.is_empty() {
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{what}: one line: {stderr}");
+            assert!(stderr.contains("taste is off") && stderr.contains("playing without taste"), "{stderr}");
+            common::assert_fails(&improv(&config, &["taste"]), "is not a rating");
+        }
+        assert_eq!(std::fs::read(&file).unwrap(), bytes, "{what}: the file is as it was");
+    }
+    // Rating into a corrupt file appends on a line of its own and keeps every byte.
+    std::fs::write(&file, held).unwrap();
+    rate_one_solo(dir.path(), &config);
+    let after = std::fs::read(&file).unwrap();
+    assert!(after.starts_with(held) && after.len() > held.len() + 100);
+    assert_eq!(after[held.len()], b'\n', "the torn line is closed first");
+    // A huge file is refused, not read; a folder is not a file.
+    let huge = std::fs::File::create(&file).unwrap();
+    huge.set_len(ratings::MAX_BYTES + 1).unwrap();
+    common::assert_fails(&improv(&config, &["taste"]), "larger than the 32 MB");
+    let (out, solo) = generate_in(dir.path(), &config, &["--taste", "1"]);
+    assert!(out.status.success() && solo == today);
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    common::assert_fails(&improv(&config, &["taste"]), "not a regular file");
+}
+
+#[test]
+fn rate_refuses_what_it_cannot_rate_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let tokens = dir.path().join("t.json");
+    let out = improv(
+        &config,
+        &[
+            "generate",
+            "--seed",
+            "2",
+            "--bars",
+            "8",
+            "--tokens",
+            tokens.to_str().unwrap(),
+            "-o",
+            dir.path().join("t.mid").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let t = tokens.to_str().unwrap();
+    common::assert_fails(&improv(&config, &["rate", t, "good", "--phrase", "99"]), "has no phrase 99");
+    common::assert_fails(&improv(&config, &["rate", t, "meh"]), "meh");
+    let garbage = dir.path().join("g.json");
+    std::fs::write(&garbage, b"\x00\x01{{").unwrap();
+    common::assert_fails(&improv(&config, &["rate", garbage.to_str().unwrap(), "good"]), "not a tokens file");
+    std::fs::write(
+        &garbage,
+        br#"{"phrases":[{"notes":[{"at":0,"length":-5,"key":60,"kind":"C","guide":false}],"rest_after":1}]}"#,
+    )
+    .unwrap();
+    common::assert_fails(&improv(&config, &["rate", garbage.to_str().unwrap(), "good"]), "impossible notes");
+    common::assert_fails(&improv(&config, &["rate", "/dev/zero", "good"]), "larger than");
+    assert!(!config.join("improv").join(ratings::FILE_NAME).exists(), "nothing was rated");
+}
+
+#[test]
+fn taste_says_what_it_learned_and_reset_keeps_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let out = improv(&config, &["taste"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no ratings yet"));
+    rate_one_solo(dir.path(), &config);
+    let out = improv(&config, &["taste"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("2 ratings (1 good, 1 bad)"), "{text}");
+    let file = config.join("improv").join(ratings::FILE_NAME);
+    let held = std::fs::read(&file).unwrap();
+    let out = improv(&config, &["taste", "--reset"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cleared 2 ratings"));
+    assert_eq!(std::fs::read(&file).unwrap(), b"");
+    assert_eq!(std::fs::read(file.with_file_name(ratings::BACKUP_NAME)).unwrap(), held);
+}
+
+#[test]
+fn ratings_written_at_once_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("improv").join(ratings::FILE_NAME);
+    let note = PhraseNote { at: 0, length: 6, key: 60, kind: improv::grammar::NoteType::Chord, guide: true };
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let file = &file;
+            scope.spawn(move || {
+                for k in 0..25 {
+                    let verdict = if (t + k) % 2 == 0 { ratings::Verdict::Good } else { ratings::Verdict::Bad };
+                    ratings::append(file, &[ratings::Rating::new(verdict, &[note], 12, "test")]).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(ratings::load(&file).unwrap().len(), 100);
+}
+
+#[test]
+fn mutated_ratings_files_are_read_or_refused_never_a_panic() {
+    let note = PhraseNote { at: 3, length: 6, key: 64, kind: improv::grammar::NoteType::Scale, guide: false };
+    let r = ratings::Rating::new(ratings::Verdict::Good, &[note, note], 24, "wjd");
+    let line = serde_json::to_vec(&r).unwrap();
+    let path = Path::new("ratings.jsonl");
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let (mut read, mut refused) = (0, 0);
+    for _ in 0..2000 {
+        let mut bytes = line.clone();
+        for _ in 0..1 + next() % 4 {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = (next() % bytes.len() as u64) as usize;
+            match next() % 3 {
+                0 => bytes[i] = next() as u8,
+                1 => bytes.truncate(i),
+                _ => bytes.insert(i, b"{}[]\",:-09e"[(next() % 11) as usize]),
+            }
+        }
+        match ratings::parse(&bytes, path) {
+            Ok(all) => {
+                read += 1;
+                assert!(ratings::examples(&all).iter().all(|(f, _)| f.iter().all(|x| x.is_finite())));
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(!e.to_string().contains('\n'));
+            }
+        }
+    }
+    assert!(read > 0 && refused > 0, "{read} read, {refused} refused");
 }

@@ -91,9 +91,11 @@ mod tests {
 
     #[test]
     fn a_beat_of_silence_ends_a_phrase() {
-        let notes = [note(0, 6), note(6, 6), note(24, 6), note(36, 12), note(59, 1)];
+        let notes = [note(0, 6), note(6, 6), note(24, 6), note(36, 12), note(60, 1)];
         let phrases = split(&notes, 96);
-        assert_eq!(phrases, vec![(0..2, 12), (2..4, 11), (4..5, 36)]);
+        assert_eq!(phrases, vec![(0..2, 12), (2..4, 12), (4..5, 35)]);
+        // Eleven twelfths of silence is not yet a breath.
+        assert_eq!(split(&[note(0, 12), note(23, 1)], 24), vec![(0..2, 0)]);
         assert!(split(&[], 10).is_empty());
     }
 }

@@ -171,9 +171,21 @@ fn read_error(path: &Path, why: impl std::fmt::Display) -> RatingsError {
     RatingsError::Read { path: path.display().to_string(), why: why.to_string() }
 }
 
-/// Opens the file for reading and appending, refusing what is not a regular
-/// file (a device, a FIFO, a folder).
-fn open(path: &Path, create: bool) -> Result<Option<File>, RatingsError> {
+/// How the file is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// To read it (it may not exist).
+    Read,
+    /// To append to it (created with its folder if need be).
+    Append,
+    /// To empty it (it may not exist).
+    Clear,
+}
+
+/// Opens the file, refusing what is not a regular file (a device, a FIFO, a
+/// folder); `None` if it does not exist and is not to be created.
+fn open(path: &Path, access: Access) -> Result<Option<File>, RatingsError> {
+    let create = access == Access::Append;
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => return Err(read_error(path, "not a regular file")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
@@ -182,7 +194,7 @@ fn open(path: &Path, create: bool) -> Result<Option<File>, RatingsError> {
     if create && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| read_error(dir, e.kind()))?;
     }
-    let file = OpenOptions::new().read(true).append(create).create(create).open(path);
+    let file = OpenOptions::new().read(true).append(create).write(access == Access::Clear).create(create).open(path);
     file.map(Some).map_err(|e| read_error(path, e.kind()))
 }
 
@@ -220,7 +232,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Rating>, RatingsError> {
 
 /// Every rating in the file (none if it does not exist yet).
 pub fn load(path: &Path) -> Result<Vec<Rating>, RatingsError> {
-    let Some(mut file) = open(path, false)? else { return Ok(Vec::new()) };
+    let Some(mut file) = open(path, Access::Read)? else { return Ok(Vec::new()) };
     file.lock_shared().map_err(|e| read_error(path, e.kind()))?;
     let bytes = read_all(&mut file, path)?;
     parse(&bytes, path)
@@ -231,7 +243,7 @@ pub fn load(path: &Path) -> Result<Vec<Rating>, RatingsError> {
 /// is rewritten, even if it is corrupt; a file that would pass [`MAX_BYTES`] is
 /// refused.
 pub fn append(path: &Path, ratings: &[Rating]) -> Result<usize, RatingsError> {
-    let mut file = open(path, true)?.expect("created");
+    let mut file = open(path, Access::Append)?.ok_or_else(|| read_error(path, "cannot be created"))?;
     file.lock().map_err(|e| read_error(path, e.kind()))?;
     let held = read_all(&mut file, path)?;
     let mut batch = Vec::new();
@@ -255,7 +267,7 @@ pub fn append(path: &Path, ratings: &[Rating]) -> Result<usize, RatingsError> {
 /// [`BACKUP_NAME`] beside the file (written atomically), then the file is emptied
 /// under its lock. Returns how many lines were cleared.
 pub fn reset(path: &Path) -> Result<usize, RatingsError> {
-    let Some(mut file) = open(path, false)? else { return Ok(0) };
+    let Some(mut file) = open(path, Access::Clear)? else { return Ok(0) };
     file.lock().map_err(|e| read_error(path, e.kind()))?;
     let held = read_all(&mut file, path)?;
     let lines = held.split(|&c| c == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count();
