@@ -13,6 +13,8 @@ const FIT_L2: f64 = 0.05;
 /// A feature whose spread over the ratings is below this is scaled as if it had
 /// this spread (a feature every rated phrase shares says nothing of taste).
 const MIN_SPREAD: f64 = 0.05;
+/// Sentences name at most this many features each way (the strongest).
+pub const SAY_AT_MOST: usize = 3;
 /// Weights smaller than this are not put into words.
 pub const SAY_WEIGHT: f32 = 0.25;
 
@@ -117,11 +119,12 @@ impl Preference {
     }
 
     /// What it learned in one or two sentences ("you like phrases that …; you
-    /// dislike phrases that …").
+    /// dislike phrases that …"), the [`SAY_AT_MOST`] strongest features each way.
     pub fn in_words(&self) -> String {
         let learned = self.learned();
         let list = |like: bool| {
-            let words: Vec<&str> = learned.iter().filter(|l| (l.weight > 0.0) == like).map(|l| l.words).collect();
+            let words: Vec<&str> =
+                learned.iter().filter(|l| (l.weight > 0.0) == like).map(|l| l.words).take(SAY_AT_MOST).collect();
             match words.as_slice() {
                 [] => None,
                 [one] => Some((*one).to_string()),
