@@ -259,8 +259,12 @@ pub fn append(path: &Path, ratings: &[Rating]) -> Result<usize, RatingsError> {
         return Err(read_error(path, format!("full: it would pass the {} MB Improv reads", MAX_BYTES >> 20)));
     }
     file.write_all(&batch).and_then(|()| file.sync_data()).map_err(|e| read_error(path, e.kind()))?;
-    let lines = |b: &[u8]| b.split(|&c| c == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count();
-    Ok(lines(&held) + ratings.len())
+    Ok(count_lines(&held) + ratings.len())
+}
+
+/// Lines with something on them.
+fn count_lines(bytes: &[u8]) -> usize {
+    bytes.split(|&c| c == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count()
 }
 
 /// Clears the ratings (`improv taste --reset`): what they held is first kept in
@@ -270,7 +274,7 @@ pub fn reset(path: &Path) -> Result<usize, RatingsError> {
     let Some(mut file) = open(path, Access::Clear)? else { return Ok(0) };
     file.lock().map_err(|e| read_error(path, e.kind()))?;
     let held = read_all(&mut file, path)?;
-    let lines = held.split(|&c| c == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count();
+    let lines = count_lines(&held);
     if held.is_empty() {
         return Ok(0);
     }
