@@ -50,7 +50,9 @@ fn bench_taste(c: &mut Criterion) {
     let changes = reference_changes();
     let options =
         GenerateOptions { bars: 64, tempo: 130.0, style: Playing::default(), seed: 7, precision: Precision::LIVE };
-    c.bench_function("generate/64-bars-wjd", |b| b.iter(|| generate(&weights, &changes, black_box(&options)).to_midi()));
+    c.bench_function("generate/64-bars-wjd", |b| {
+        b.iter(|| generate(&weights, &changes, black_box(&options)).to_midi())
+    });
     let taste = some_taste(&weights, &options);
     c.bench_function("generate/64-bars-wjd-taste-8", |b| {
         b.iter(|| generate_to_taste(&weights, &changes, black_box(&options), Some(taste), &mut |_| {}).to_midi())

@@ -389,3 +389,34 @@ fn mutated_ratings_files_are_read_or_refused_never_a_panic() {
     }
     assert!(read > 0 && refused > 0, "{read} read, {refused} refused");
 }
+
+#[test]
+fn audition_asks_at_a_prompt_and_saves_the_answers() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let takes = dir.path().join("takes");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_improv"))
+        .args(["audition", "--seed", "21", "--takes", "3", "--bars", "8", "--dir", takes.to_str().unwrap()])
+        .env("XDG_CONFIG_HOME", &config)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Good, bad; a word it does not know (asked again), bad, skip; good, then quit.
+    child.stdin.take().unwrap().write_all(b"g\nb\nmaybe\nbad\ns\ngood\nq\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("(answer g, b, s or q)") && text.contains("rated 4 phrases"), "{text}");
+    let saved = ratings::load(&config.join("improv").join(ratings::FILE_NAME)).unwrap();
+    let verdicts: Vec<bool> = saved.iter().map(|r| r.verdict == ratings::Verdict::Good).collect();
+    assert_eq!(verdicts, [true, false, false, true]);
+    assert!(saved.iter().all(|r| r.from.starts_with("improv audition") && !r.notes.is_empty()));
+    for name in ["take1.mid", "take2.tokens.json", "take3.mid"] {
+        assert!(takes.join(name).exists(), "{name}");
+    }
+    // The end of input stops it as quit does, keeping what was answered.
+    let out = improv(&config, &["audition", "--seed", "5", "--takes", "1", "--dir", takes.to_str().unwrap()]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("rated 0 phrases"));
+}

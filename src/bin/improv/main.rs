@@ -34,6 +34,8 @@ enum Command {
     Rate(taste_cmd::RateArgs),
     /// What your ratings have taught Improv, in words (--reset clears them).
     Taste(taste_cmd::TasteArgs),
+    /// Play takes and rate their phrases at a prompt, good or bad.
+    Audition(taste_cmd::AuditionArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,7 +45,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprintln!("improv: no command given: corpus, generate, evaluate, model, feel, rate or taste (see --help)");
+            eprintln!(
+                "improv: no command given: corpus, generate, evaluate, model, feel, rate, taste or audition (see --help)"
+            );
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Feel(args) => feel_cmd::run(&args),
         Command::Rate(args) => taste_cmd::rate(&args),
         Command::Taste(args) => taste_cmd::taste(&args),
+        Command::Audition(args) => taste_cmd::audition(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
