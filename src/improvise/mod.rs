@@ -367,18 +367,6 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
     w
 }
 
-/// The chord tone (else scale tone) nearest to `prev` but not on it, inside the
-/// register, the way toward the register's middle first.
-fn step_off(prev: i32, harmony: &Harmony, (low, high): (i32, i32)) -> Option<Pitch> {
-    let inward = if prev * 2 > low + high { -1 } else { 1 };
-    let near = |fits: &dyn Fn(i32) -> bool| {
-        (1..=12)
-            .flat_map(|d| [prev + inward * d, prev - inward * d])
-            .find(|&k| (low..=high).contains(&k) && fits(k.rem_euclid(12)))
-    };
-    near(&|pc| harmony.is_chord_tone(pc)).or_else(|| near(&|pc| harmony.is_scale_pc(pc))).map(Pitch::from_midi)
-}
-
 /// How a drawn token restates a cell, if it does.
 #[derive(Debug, Clone, Copy)]
 struct Restated {
@@ -922,31 +910,17 @@ impl Improviser {
             });
             let total: f32 = cands.iter().chain(exact.iter()).map(|p| pitch_weight(p.ps(), &cx)).sum();
             if total <= 0.0 {
-                // Nothing guidance likes: the decoder's first candidate, unless it
-                // would repeat the note a fourth time (the line rule holds).
-                let fourth = |p: &&Pitch| cx.prev == Some(p.ps()) && cx.repeats >= 3;
-                return cands.iter().find(|p| !fourth(p)).or(cands.first()).copied();
+                return cands.first().copied();
             }
             let mut r = self.chooser.0.random::<f32>() * total;
-            let mut last = None;
             for p in cands.iter().chain(exact.iter()) {
-                let w = pitch_weight(p.ps(), &cx);
-                if w > 0.0 {
-                    last = Some(*p);
-                }
-                r -= w;
-                if r <= 0.0 && w > 0.0 {
+                r -= pitch_weight(p.ps(), &cx);
+                if r <= 0.0 {
                     return Some(*p);
                 }
             }
-            last
+            cands.last().copied()
         });
-        // With no key in the token's reach the decoder repeats the note; a fourth
-        // time would break the line rule, so the line steps to a tone of the chord.
-        let pitch = match (pitch, cx.prev) {
-            (Some(None), Some(p)) if cx.repeats >= 3 => Some(step_off(p, &sounding.harmony, cx.register)),
-            (other, _) => other,
-        };
         let prev_key = self.decoder.prev().map(Pitch::ps);
         let placed = self.decoder.commit(&plan, pitch.flatten());
         // A call's note or rest lasts as the musician played it.
