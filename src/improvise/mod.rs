@@ -730,6 +730,11 @@ impl Improviser {
         if weighed < n {
             self.live.bias[..n].fill(f32::NEG_INFINITY);
         }
+        // Where the phrase or the breath ends, in twelfths (once, not per token).
+        let phase_end = match phase {
+            Phase::Playing { end } => tk(end),
+            Phase::Breathing { until } => tk(until),
+        };
         // The pool first; if the rules allow none of it (a breath when the model's
         // most likely tokens are all notes), the rest of the vocabulary.
         let (mut from, mut to) = (0, weighed);
@@ -750,9 +755,9 @@ impl Improviser {
                 // Phrasing.
                 let rest = token.kind == NoteType::Rest;
                 match phase {
-                    Phase::Playing { end } => {
+                    Phase::Playing { .. } => {
                         if let (true, Some(l)) = (rest, len_t)
-                            && p + l < tk(end)
+                            && p + l < phase_end
                             && silence_before + l >= beat
                         {
                             w *= 0.02;
@@ -760,20 +765,20 @@ impl Improviser {
                         // An answer ends its phrase on a held note, a chord tone most of
                         // all, not in the middle of a run.
                         if let (Some(_), false, Some(l)) = (self.stop, rest, len_t)
-                            && p >= tk(end) - beat
+                            && p >= phase_end - beat
                         {
-                            w *= if p + l >= tk(end) { 5.0 } else { 0.3 };
+                            w *= if p + l >= phase_end { 5.0 } else { 0.3 };
                             if token.kind == NoteType::Chord {
                                 w *= 2.0;
                             }
                         }
                     }
-                    Phase::Breathing { until } => {
+                    Phase::Breathing { .. } => {
                         if !rest {
                             w = 0.0;
                         } else {
                             match len_t {
-                                Some(l) if p + l <= tk(until) + beat / 4 => {}
+                                Some(l) if p + l <= phase_end + beat / 4 => {}
                                 Some(_) => w *= 0.02,
                                 None => w *= 0.1,
                             }
