@@ -85,11 +85,6 @@ impl Improviser {
         self.taste = taste.filter(Taste::searches);
     }
 
-    /// The taste the line plays to, if any.
-    pub fn taste(&self) -> Option<&Taste> {
-        self.taste.as_ref()
-    }
-
     /// True where a phrase is about to start and a taste asks for a search.
     pub(super) fn taste_due(&self, pos: Beats) -> bool {
         self.taste.is_some()

@@ -321,7 +321,6 @@ pub fn run(args: &Args) -> Result<(), String> {
     }
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut trace = Vec::new();
-    let mut drawn_tokens: Vec<(f64, String)> = Vec::new();
     let mut conversation = None;
     let taste = (args.taste > 0.0).then(|| crate::taste_cmd::load_taste(args.taste, args.candidates)).flatten();
     let mut turns: Option<(Turns, Vec<improv::feel::answer::CallNote>)> = None;
@@ -417,8 +416,6 @@ pub fn run(args: &Args) -> Result<(), String> {
             (None, _) => generate_to_taste(&weights, &changes, &options, taste.map(|t| t.0), &mut |d| {
                 if args.tokens.is_some() {
                     trace.push(token_json(d, vocabulary));
-                    let beat = *d.at.numer() as f64 / *d.at.denom() as f64;
-                    drawn_tokens.push((beat, vocabulary.get(d.token).cloned().unwrap_or_default()));
                 }
             }),
         };
@@ -443,7 +440,10 @@ pub fn run(args: &Args) -> Result<(), String> {
             "guidance": !args.plain,
             "tokens": trace,
         });
-        let fields = improv::taste::document::rating_fields(&solo, &source, settings_json(args, seed), &drawn_tokens);
+        // Each phrase's tokens, from the trace (beat and value of each drawn token).
+        let drawn: Vec<(f64, String)> =
+            trace.iter().filter_map(|t| Some((t["beat"].as_f64()?, t["token"].as_str()?.to_string()))).collect();
+        let fields = improv::taste::document::rating_fields(&solo, &source, settings_json(args, seed), &drawn);
         if let (Some(doc), serde_json::Value::Object(fields)) = (doc.as_object_mut(), fields) {
             doc.extend(fields);
         }
