@@ -367,6 +367,35 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
     w
 }
 
+/// What guidance weighs every token of one step against, in twelfths of a beat.
+#[derive(Debug, Clone, Copy)]
+struct Weighing {
+    /// Time rule on.
+    time: bool,
+    /// Harmony strength.
+    harmony: f32,
+    /// The step's onset, if on the grid.
+    pos_t: Option<i64>,
+    /// The bar's end.
+    bar_end_t: i64,
+    /// The phrase plan.
+    phase: Phase,
+    /// The step's onset (floored when off the grid).
+    p: i64,
+    /// Where the phrase or the breath ends.
+    phase_end: i64,
+    /// Silence since the last note ended.
+    silence_before: i64,
+    /// The next known change and its chord.
+    change: Option<(i64, Harmony)>,
+    /// The chord just changed here and has not been landed on.
+    landing_since: Option<i64>,
+    /// The previous note's key.
+    prev: Option<i32>,
+    /// An answer, which ends its phrase on a held note.
+    answering: bool,
+}
+
 /// How a drawn token restates a cell, if it does.
 #[derive(Debug, Clone, Copy)]
 struct Restated {
@@ -715,13 +744,9 @@ impl Improviser {
             _ => None,
         };
         let n = self.live.n_values();
-        let forbidden = match (g.novelty, self.line.recent.full()) {
-            (true, Some(recent)) => self.live.novelty.forbidden(recent),
-            _ => &[],
-        };
         // Everything below in twelfths of a beat: integer arithmetic in the token loop.
         let tk = |b: Beats| ticks(b).unwrap_or_else(|| (b * TICKS_PER_BEAT).floor().to_integer());
-        let (p, half, beat) = (tk(pos), TICKS_PER_BEAT / 2, TICKS_PER_BEAT);
+        let p = tk(pos);
         let silence_before = self.line.last_note_end.map_or(0, |e| (p - tk(e)).max(0));
         let change = next_change.map(|(at, h)| (tk(at), h));
         let landing_since = sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
@@ -735,91 +760,40 @@ impl Improviser {
             Phase::Playing { end } => tk(end),
             Phase::Breathing { until } => tk(until),
         };
-        // The pool first; if the rules allow none of it (a breath when the model's
-        // most likely tokens are all notes), the rest of the vocabulary.
-        let (mut from, mut to) = (0, weighed);
-        loop {
-            let mut allowed = false;
-            for j in from..to {
-                let i = if weighed < n { self.live.pool[j] as usize } else { j };
-                let token = &self.live.tokens[i];
-                let len_t = self.live.lengths[i];
-                let mut w: f32 = 1.0;
-                // Time.
-                if g.time
-                    && let (Some(at), Some(l)) = (pos_t, len_t)
-                    && !self.line.grid.allows(at, l, bar_end_t)
-                {
-                    w = 0.0;
-                }
-                // Phrasing.
-                let rest = token.kind == NoteType::Rest;
-                match phase {
-                    Phase::Playing { .. } => {
-                        if let (true, Some(l)) = (rest, len_t)
-                            && p + l < phase_end
-                            && silence_before + l >= beat
-                        {
-                            w *= 0.02;
-                        }
-                        // An answer ends its phrase on a held note, a chord tone most of
-                        // all, not in the middle of a run.
-                        if let (Some(_), false, Some(l)) = (self.stop, rest, len_t)
-                            && p >= phase_end - beat
-                        {
-                            w *= if p + l >= phase_end { 5.0 } else { 0.3 };
-                            if token.kind == NoteType::Chord {
-                                w *= 2.0;
-                            }
-                        }
-                    }
-                    Phase::Breathing { .. } => {
-                        if !rest {
-                            w = 0.0;
-                        } else {
-                            match len_t {
-                                Some(l) if p + l <= phase_end + beat / 4 => {}
-                                Some(_) => w *= 0.02,
-                                None => w *= 0.1,
-                            }
-                        }
-                    }
-                }
-                // Harmony: land on a change, do not hold across one.
-                if let (Some((at, _)), Some(l)) = (change, len_t)
-                    && !rest
-                {
-                    if p + l == at {
-                        w *= 1.0 + g.harmony;
-                    } else if p < at && p + l > at {
-                        w *= 1.0 - 0.5 * g.harmony;
-                    }
-                }
-                if let (Some(s), true, Some(l)) = (landing_since, rest, len_t)
-                    && p + l >= s + half
-                {
-                    w *= 1.0 - 0.8 * g.harmony;
-                }
-                if w > 0.0 && !rest {
-                    let approaches = len_t.and_then(|l| approaching(p, l, change)).is_some();
-                    let (lo, hi) = self.key_window(i);
-                    w *= match self.keys.best(token.kind, lo, hi, cx.prev, approaches) {
-                        Some(best) => best,
-                        // A masters' token pins its pitch to its type in a narrow window:
-                        // with no such key here it cannot mean what it says (the seed
-                        // grammar's wide windows rarely come up empty; it repeats the note).
-                        None if self.live.hears() => 0.0,
-                        None => cx.prev.map_or(1.0, |k| self.keys.of_key(k, approaches)),
-                    };
-                }
-                allowed |= w > 0.0;
-                self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
-            }
-            if allowed || to == n {
-                break;
-            }
-            (from, to) = (to, n);
+        let wx = Weighing {
+            time: g.time,
+            harmony: g.harmony,
+            pos_t,
+            bar_end_t,
+            phase,
+            p,
+            phase_end,
+            silence_before,
+            change,
+            landing_since,
+            prev: cx.prev,
+            answering: self.stop.is_some(),
+        };
+        // A restated cell the rules allow here is drawn without weighing the rest
+        // of the vocabulary: the draw below is the one the full weighing would give
+        // (the forced token in the pool, allowed, not forbidden), at a fraction of
+        // its cost (the densest answer opens with six such tokens in one block).
+        let shortcut = forced.map(|(t, _)| t as usize).filter(|&t| {
+            t < n
+                && matches!(phase, Phase::Playing { .. })
+                && (weighed == n || self.live.pool[..weighed].contains(&(t as u16)))
+                && !self.forbidden(g.novelty).contains(&(t as u16))
+                && !(self.open_with_note && self.live.tokens[t].kind == NoteType::Rest)
+                && self.token_weight(t, &wx) > 0.0
+        });
+        match shortcut {
+            Some(t) => self.live.bias[t] = 0.0,
+            None => self.weigh_all(weighed, &wx),
         }
+        let forbidden = match (g.novelty, self.line.recent.full()) {
+            (true, Some(recent)) => self.live.novelty.forbidden(recent),
+            _ => &[],
+        };
         for &f in forbidden {
             if let Some(b) = self.live.bias.get_mut(f as usize) {
                 *b = f32::NEG_INFINITY;
@@ -864,6 +838,109 @@ impl Improviser {
         self.line.recent.push(next as u16);
         let restated = Restated { interval: motif_interval, length: played_length, motif: from_motif };
         self.place_guided(next, pos, bar_end, sounding, next_change, restated, style)
+    }
+
+    /// The tokens novelty forbids next (none with novelty off).
+    fn forbidden(&self, novelty: bool) -> &[u16] {
+        match (novelty, self.line.recent.full()) {
+            (true, Some(recent)) => self.live.novelty.forbidden(recent),
+            _ => &[],
+        }
+    }
+
+    /// Guidance's weight of token `i` here (0: the rules forbid it).
+    fn token_weight(&self, i: usize, wx: &Weighing) -> f32 {
+        let token = &self.live.tokens[i];
+        let len_t = self.live.lengths[i];
+        let mut w: f32 = 1.0;
+        // Time.
+        if wx.time
+            && let (Some(at), Some(l)) = (wx.pos_t, len_t)
+            && !self.line.grid.allows(at, l, wx.bar_end_t)
+        {
+            w = 0.0;
+        }
+        // Phrasing.
+        let rest = token.kind == NoteType::Rest;
+        match wx.phase {
+            Phase::Playing { .. } => {
+                if let (true, Some(l)) = (rest, len_t)
+                    && wx.p + l < wx.phase_end
+                    && wx.silence_before + l >= TICKS_PER_BEAT
+                {
+                    w *= 0.02;
+                }
+                // An answer ends its phrase on a held note, a chord tone most of
+                // all, not in the middle of a run.
+                if let (true, false, Some(l)) = (wx.answering, rest, len_t)
+                    && wx.p >= wx.phase_end - TICKS_PER_BEAT
+                {
+                    w *= if wx.p + l >= wx.phase_end { 5.0 } else { 0.3 };
+                    if token.kind == NoteType::Chord {
+                        w *= 2.0;
+                    }
+                }
+            }
+            Phase::Breathing { .. } => {
+                if !rest {
+                    w = 0.0;
+                } else {
+                    match len_t {
+                        Some(l) if wx.p + l <= wx.phase_end + TICKS_PER_BEAT / 4 => {}
+                        Some(_) => w *= 0.02,
+                        None => w *= 0.1,
+                    }
+                }
+            }
+        }
+        // Harmony: land on a change, do not hold across one.
+        if let (Some((at, _)), Some(l)) = (wx.change, len_t)
+            && !rest
+        {
+            if wx.p + l == at {
+                w *= 1.0 + wx.harmony;
+            } else if wx.p < at && wx.p + l > at {
+                w *= 1.0 - 0.5 * wx.harmony;
+            }
+        }
+        if let (Some(s), true, Some(l)) = (wx.landing_since, rest, len_t)
+            && wx.p + l >= s + TICKS_PER_BEAT / 2
+        {
+            w *= 1.0 - 0.8 * wx.harmony;
+        }
+        if w > 0.0 && !rest {
+            let approaches = len_t.and_then(|l| approaching(wx.p, l, wx.change)).is_some();
+            let (lo, hi) = self.key_window(i);
+            w *= match self.keys.best(token.kind, lo, hi, wx.prev, approaches) {
+                Some(best) => best,
+                // A masters' token pins its pitch to its type in a narrow window:
+                // with no such key here it cannot mean what it says (the seed
+                // grammar's wide windows rarely come up empty; it repeats the note).
+                None if self.live.hears() => 0.0,
+                None => wx.prev.map_or(1.0, |k| self.keys.of_key(k, approaches)),
+            };
+        }
+        w
+    }
+
+    /// Weighs the pool into the bias; if the rules allow none of it (a breath when
+    /// the model's most likely tokens are all notes), the rest of the vocabulary.
+    fn weigh_all(&mut self, weighed: usize, wx: &Weighing) {
+        let n = self.live.n_values();
+        let (mut from, mut to) = (0, weighed);
+        loop {
+            let mut allowed = false;
+            for j in from..to {
+                let i = if weighed < n { self.live.pool[j] as usize } else { j };
+                let w = self.token_weight(i, wx);
+                allowed |= w > 0.0;
+                self.live.bias[i] = if w > 0.0 { w.ln() } else { f32::NEG_INFINITY };
+            }
+            if allowed || to == n {
+                break;
+            }
+            (from, to) = (to, n);
+        }
     }
 
     /// The token allowed here (finite bias) nearest to token `t`: a rest for a rest,
