@@ -20,6 +20,11 @@
 //! `feel/hear-call-96`: closing and hearing the feel of a 96-note call (part of
 //! the answer-start block).
 //!
+//! `plugin/process-512-worst-block-wjd-taste-8`: a new instance's settings with
+//! Taste 1 and 8 candidates over a held Dm7, the block that costs most in 8 bars
+//! (found by timing every block three times): the taste search runs ahead a few
+//! tokens a block during each breath, beside the line's own beat.
+//!
 //! `voice/render-512-…`: Improv's own voice for one block, the line and a held
 //! four-note chord sounding (each sound), and all eight voices at once; and
 //! `plugin/process-512-beat-boundary-voice`: the beat-boundary block with the
@@ -60,6 +65,75 @@ fn bench(c: &mut Criterion) {
     bench_answer_start(c, "-wjd-auto", &masters, auto, &["phrase-21", "densest-96"]);
     bench_hear_call(c);
     bench_voice(c);
+    bench_taste(c);
+}
+
+/// A preference model from two rated phrases: a held landing liked, a run disliked.
+fn example_preference() -> improv::taste::Preference {
+    use improv::grammar::NoteType;
+    use improv::taste::{PhraseNote, features::features};
+    let note =
+        |at: i64, length: i64, key: u8, guide: bool| PhraseNote { at, length, key, kind: NoteType::Chord, guide };
+    let landing = [note(0, 6, 62), note(6, 6, 65), note(12, 24, 64)].map(|n| PhraseNote { guide: n.key == 65, ..n });
+    let run: Vec<PhraseNote> = (0..12).map(|i| note(i * 3, 3, 60 + i as u8, false)).collect();
+    let examples = [(features(&landing, 24), true), (features(&run, 0), false)];
+    improv::taste::Preference::fit(&examples).expect("two ratings")
+}
+
+fn bench_taste(c: &mut Criterion) {
+    let masters = improv::masters_weights().unwrap();
+    let settings = Settings { masters: true, feel: FeelMode::Auto, taste: 1.0, candidates: 8, ..Settings::default() };
+    let preference = example_preference();
+    let spb = SR as f64 * 60.0 / 120.0;
+    let dm7: Vec<NoteMsg> = [50u8, 53, 57, 60].iter().map(|&key| NoteMsg::input(0, true, 1, key, 0.8)).collect();
+    // 8 bars at 120 BPM.
+    const BLOCKS: u32 = 1500;
+    let engine = || {
+        let mut e = Engine::new(Box::new(LiveModel::new(&masters, "bench".into())));
+        e.set_preference(Some(preference));
+        e
+    };
+    let block = |e: &mut Engine, k: u32| {
+        let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some((k * BLOCK) as f64 / spb) };
+        e.process(t, SR, BLOCK, if k == 0 { &dm7 } else { &[] }, true, &settings).len()
+    };
+    let mut fastest = vec![f64::INFINITY; BLOCKS as usize];
+    let mut searches = (0, 0);
+    for _ in 0..3 {
+        let mut e = engine();
+        for (k, t) in fastest.iter_mut().enumerate() {
+            let t0 = std::time::Instant::now();
+            black_box(block(&mut e, k as u32));
+            *t = t.min(t0.elapsed().as_secs_f64());
+        }
+        searches = e.taste_searches();
+    }
+    assert!(searches.0 > 0, "the search ahead finished before a phrase: {searches:?}");
+    let worst = (0..BLOCKS as usize).max_by(|&a, &b| fastest[a].total_cmp(&fastest[b])).unwrap() as u32;
+    eprintln!(
+        "taste-8: the dearest of {BLOCKS} blocks is block {worst} (beat {:.2}), {:.1} us in the timing runs; \
+         phrases started with the search's winner / without: {} / {}",
+        (worst * BLOCK) as f64 / spb,
+        fastest[worst as usize] * 1e6,
+        searches.0,
+        searches.1
+    );
+    c.bench_function("plugin/process-512-worst-block-wjd-taste-8", |b| {
+        b.iter_batched(
+            || {
+                let mut e = engine();
+                for k in 0..worst {
+                    block(&mut e, k);
+                }
+                e
+            },
+            |mut e| {
+                black_box(block(&mut e, worst));
+                e
+            },
+            BatchSize::LargeInput,
+        )
+    });
 }
 
 /// `feel/hear-call-96`: the part of the answer-start block that hears a call's

@@ -93,6 +93,9 @@ struct Scenario {
     input_channel: u16,
     /// The CLAP id of the plugin to run (`None`: the bundle's first, the note effect).
     plugin: Option<&'static std::ffi::CStr>,
+    /// Parameter changes while playing: (beat, name, normalised value 0–1), each
+    /// sent at the start of the block that contains its beat, on every pass.
+    automation: Vec<(f64, &'static str, f64)>,
 }
 
 impl Scenario {
@@ -113,6 +116,7 @@ impl Scenario {
             notes: Vec::new(),
             input_channel: INPUT_CHANNEL,
             plugin: None,
+            automation: Vec::new(),
         }
     }
 }
@@ -172,6 +176,25 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
     if !sc.params.is_empty() {
         state::set(&mut instance, &sc.params);
     }
+    let automation: Vec<(f64, clack_host::utils::ClapId, f64)> = {
+        use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+        let h = instance.plugin_handle();
+        let ext: Option<PluginParams> = h.get_extension();
+        let mut buf = ParamInfoBuffer::new();
+        sc.automation
+            .iter()
+            .map(|&(beat, name, v)| {
+                let ext = ext.as_ref().expect("params extension");
+                for i in 0..ext.count(&h) {
+                    let info = ext.get_info(&h, i, &mut buf).unwrap();
+                    if info.name == name.as_bytes() {
+                        return (beat, info.id, info.min_value + v * (info.max_value - info.min_value));
+                    }
+                }
+                panic!("no parameter {name}")
+            })
+            .collect()
+    };
     let tempo = sc.tempo;
     let config = PluginAudioConfiguration { sample_rate: sc.sample_rate, min_frames_count: 1, max_frames_count: 4096 };
     let stopped = instance.activate(|_, _| (), config).unwrap();
@@ -229,6 +252,13 @@ fn run(path: &PathBuf, mut sc: Scenario) -> Run {
                     && pos >= end
                 {
                     pos = land;
+                }
+                for &(beat, id, value) in &automation {
+                    let offset = (beat - pos) * samples_per_beat;
+                    if offset >= 0.0 && offset < len as f64 {
+                        use clack_host::events::event_types::ParamValueEvent;
+                        input.push(&ParamValueEvent::new(0, id, Pckn::match_all(), value));
+                    }
                 }
                 let t = transport_event(pos, !stopping, tempo);
                 let ins = unsafe { InputAudioBuffers::from_raw_buffers(&[], len) };
@@ -1178,5 +1208,89 @@ mod voice {
             moved += r.events.iter().filter(|e| e.on && [62u8, 64, 65].contains(&e.key)).count();
         }
         assert!(moved > 0, "the line plays around the held keys");
+    }
+}
+
+/// Taste in the plugin: ratings from the Rate parameter and from the editor's thumb
+/// reach the ratings file (a Rate point replayed on the next loop pass is not taken
+/// again), and with them and Taste at 1 the line plays to taste, allocation-free
+/// (the alloc-check bundle). In a child process, its config folder a temporary one.
+mod taste {
+    use super::*;
+
+    #[test]
+    fn ratings_reach_the_file_and_the_line_plays_to_them() {
+        let path = bundle("IMPROV_CLAP", "target/test-bundles/alloc-check/Improv.clap");
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "taste::taste_child", "--ignored", "--nocapture"])
+            .env("IMPROV_TASTE_CHILD", &path)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("IMPROV_TEST_THUMB_UP_AT_BEAT", "12")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "the child failed: {stdout}\n{stderr}");
+        eprintln!("{}", stdout.lines().filter(|l| l.starts_with("taste:")).collect::<Vec<_>>().join("\n"));
+    }
+
+    fn ratings(file: &std::path::Path) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a rating a line"))
+            .collect()
+    }
+
+    #[test]
+    #[ignore = "run by ratings_reach_the_file_and_the_line_plays_to_them in a child process"]
+    fn taste_child() {
+        let path = PathBuf::from(std::env::var_os("IMPROV_TASTE_CHILD").expect("child only"));
+        let file = PathBuf::from(std::env::var_os("XDG_CONFIG_HOME").unwrap()).join("improv/ratings.jsonl");
+        // Two passes of a 4-bar loop: Rate goes to Bad at beat 6 and back at beat 7 on
+        // each; the editor's thumb goes up at beat 12 (once).
+        let rate = vec![(6.0, "Rate", 0.5), (7.0, "Rate", 0.0)];
+        let r =
+            run(&path, Scenario { seam: Some((16.0, 0.0)), automation: rate, ..Scenario::held(48_000.0, fixed(512)) });
+        check(&r, true);
+        // The writer runs on the plugin's background thread.
+        for _ in 0..100 {
+            if ratings(&file).len() >= 2 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let got = ratings(&file);
+        let verdicts: Vec<&str> = got.iter().map(|r| r["verdict"].as_str().unwrap()).collect();
+        println!("taste: {} ratings saved from two loop passes: {verdicts:?}", got.len());
+        assert_eq!(verdicts, ["bad", "good"], "the Rate change once (not again on the second pass), then the thumb");
+        for r in &got {
+            assert_eq!(r["from"], "plugin");
+            assert_eq!(r["model"], "wjd");
+            assert!(!r["notes"].as_array().unwrap().is_empty(), "{r}");
+        }
+        // With those ratings and Taste at 1, the search runs ahead in the blocks
+        // (allocation-free: this bundle aborts otherwise) and picks other phrases.
+        let played = |taste: f64| {
+            let params = vec![("Taste", taste, 0.0, 1.0), ("Candidates", 8.0, 2.0, 32.0)];
+            let r = run(&path, Scenario { params, bars: 16.0, ..Scenario::held(48_000.0, fixed(512)) });
+            check(&r, true);
+            r.events
+                .iter()
+                .filter(|e| e.on && e.channel == 0)
+                .map(|e| (e.block_start + e.time as u64, e.key))
+                .collect::<Vec<_>>()
+        };
+        let (plain, to_taste) = (played(0.0), played(1.0));
+        let shared = plain.iter().zip(&to_taste).take_while(|(a, b)| a == b).count();
+        println!(
+            "taste: Taste 0 played {} notes, Taste 1 {}; the first {shared} the same",
+            plain.len(),
+            to_taste.len()
+        );
+        assert_ne!(plain, to_taste, "Taste 1 plays other phrases");
+        assert!(shared > 0, "the first phrase (no breath before it to search in) is the same");
     }
 }

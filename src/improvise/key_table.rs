@@ -61,6 +61,38 @@ impl KeyTable {
                 self.approaching[j] = pitch_weight(low + j as i32, &plain);
             }
         }
+        self.fit(harmony);
+    }
+
+    /// [`KeyTable::fill`] for one token's keys only: those in `lo..=hi` (at most
+    /// [`MAX_KEYS`] from `lo`) and `prev`, the keys [`KeyTable::best`] and
+    /// [`KeyTable::of_key`] read for that token; the others are left stale. For a
+    /// step that weighs a single token (a restated cell's).
+    pub(super) fn fill_for(&mut self, cx: &PitchContext, harmony: &Harmony, next: Option<Harmony>, keys: (i32, i32)) {
+        let (low, high) = cx.register;
+        self.low = low;
+        self.len = ((high - low + 1).max(0) as usize).min(KEYS);
+        let (lo, hi) = (keys.0, keys.1.min(keys.0 + MAX_KEYS as i32 - 1));
+        let plain = PitchContext { approaching: None, ..*cx };
+        let ahead = PitchContext { approaching: next, ..*cx };
+        let mut weigh = |key: i32| {
+            let j = key - low;
+            if j >= 0 && (j as usize) < self.len {
+                self.plain[j as usize] = pitch_weight(key, &plain);
+                if next.is_some() {
+                    self.approaching[j as usize] = pitch_weight(key, &ahead);
+                }
+            }
+        };
+        (lo..=hi).for_each(&mut weigh);
+        if let Some(k) = cx.prev {
+            weigh(k);
+        }
+        self.fit(harmony);
+    }
+
+    /// The pitch classes each note type allows over `harmony`, and its chord's.
+    fn fit(&mut self, harmony: &Harmony) {
         for (i, kind) in [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other].into_iter().enumerate()
         {
             self.fits[i] = (0..12).filter(|&pc| fits_type(kind, pc, harmony)).fold(0, |m, pc| m | 1 << pc);
@@ -156,6 +188,23 @@ mod tests {
                         shape_move: Some(1),
                     };
                     table.fill(&cx, h, Some(next));
+                    // One token's keys filled alone weigh as the whole table does.
+                    for (lo, hi) in [(30, 100), (50, 58), (70, 75), (84, 84)] {
+                        let mut one = KeyTable::default();
+                        one.fill_for(&cx, h, Some(next), (lo, hi));
+                        for kind in [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other] {
+                            for approaching in [false, true] {
+                                let (a, b) = (
+                                    one.best(kind, lo, hi, prev, approaching),
+                                    table.best(kind, lo, hi, prev, approaching),
+                                );
+                                assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits), "fill_for {kind:?} {lo}..={hi}");
+                            }
+                        }
+                        if let Some(k) = prev {
+                            assert_eq!(one.of_key(k, true).to_bits(), table.of_key(k, true).to_bits());
+                        }
+                    }
                     for kind in [NoteType::Chord, NoteType::Scale, NoteType::Approach, NoteType::Other] {
                         for lo in (30..95).step_by(3) {
                             for width in [0, 2, 7, 12, 20] {

@@ -137,7 +137,8 @@ pub struct LiveModel {
     pool: Vec<u16>,
     /// The taste search's copy of the state at a phrase start (sized with the
     /// model, so a search never allocates).
-    saved: State,
+    /// LSTM states the taste search keeps ([`search::Slot`]); sized with the model.
+    saved: [State; search::SLOTS],
     /// Where it came from (for reports and the editor).
     pub source: String,
 }
@@ -168,7 +169,7 @@ impl LiveModel {
         let novelty = NoveltyIndex::new(&weights.corpus);
         let bias = vec![0.0; tokens.len()];
         let pool = (0..tokens.len() as u16).collect();
-        let saved = state.clone();
+        let saved = std::array::from_fn(|_| state.clone());
         Self { model, state, tokens, lengths, windows, novelty, bias, pool, saved, source }
     }
 
@@ -185,6 +186,23 @@ impl LiveModel {
     /// True for a model that hears the chord, the beat and the style.
     pub fn hears(&self) -> bool {
         self.model.heard() > 0
+    }
+
+    /// True if token `t` is among those [`LiveModel::select_pool`] would keep:
+    /// fewer than [`GUIDE_POOL`] tokens come before it (more likely, or as likely
+    /// with a lower index). One pass, no sort.
+    fn in_pool(&self, t: usize) -> bool {
+        let probs = self.state.probs();
+        if self.tokens.len() <= GUIDE_POOL {
+            return true;
+        }
+        let p = probs[t];
+        let ahead = probs[..self.tokens.len()]
+            .iter()
+            .enumerate()
+            .filter(|&(i, q)| q.total_cmp(&p).then(t.cmp(&i)).is_gt())
+            .count();
+        ahead < GUIDE_POOL
     }
 
     /// Puts the [`GUIDE_POOL`] most likely tokens of the last step first in
@@ -259,6 +277,10 @@ struct Line {
     shape: [i8; listen::MAX_SHAPE_MOVES],
     shape_len: usize,
     shape_done: usize,
+    /// The answer has played its first note: its moves follow the call's from the
+    /// next one (the move into the answer, from the call's last note, is not one
+    /// of the answer's own).
+    shape_open: bool,
 }
 
 impl Line {
@@ -276,6 +298,7 @@ impl Line {
             shape: [0; listen::MAX_SHAPE_MOVES],
             shape_len: 0,
             shape_done: 0,
+            shape_open: false,
         }
     }
 }
@@ -493,6 +516,7 @@ impl Improviser {
         self.line.phase = None;
         self.line.last_note_end = None;
         self.line.motifs.abort();
+        self.search.ahead = search::Ahead::Idle;
     }
 
     /// Hears a call: its tokens are stepped through the LSTM (teacher forcing), so
@@ -537,6 +561,7 @@ impl Improviser {
         self.line.shape[..n].copy_from_slice(&moves[..n]);
         self.line.shape_len = n;
         self.line.shape_done = 0;
+        self.line.shape_open = false;
     }
 
     /// Ends answering: phrases are planned freely again.
@@ -554,6 +579,7 @@ impl Improviser {
         self.heard_chord = None;
         self.line.recent.clear();
         self.line.motifs.clear();
+        self.search.ahead = search::Ahead::Idle;
         std::mem::replace(&mut self.live, live)
     }
 
@@ -600,7 +626,7 @@ impl Improviser {
                 continue;
             };
             if style.guidance.enabled && self.taste_due(pos) {
-                self.choose_phrase(pos, changes, style);
+                self.start_phrase_to_taste(pos, changes, style);
             }
             self.bar_tokens += 1;
             return Some(if style.guidance.enabled {
@@ -702,7 +728,7 @@ impl Improviser {
             approaching: None,
             harmony: g.harmony,
             motif_interval: None,
-            shape_move: (self.stop.is_some() && self.line.shape_done < self.line.shape_len)
+            shape_move: (self.stop.is_some() && self.line.shape_open && self.line.shape_done < self.line.shape_len)
                 .then(|| self.line.shape[self.line.shape_done]),
         }
     }
@@ -736,7 +762,6 @@ impl Improviser {
         self.update_phase(pos, &g);
         let next_change = changes.next_change(pos);
         self.step_model(Some(&sounding.harmony), tick_of(pos), style.style);
-        let weighed = self.live.select_pool();
         let (pos_t, bar_end_t) = (ticks(pos), ticks(bar_end).unwrap_or(i64::MAX));
         let phase = self.line.phase.expect("set by update_phase");
         let forced = match (phase, pos_t) {
@@ -751,10 +776,6 @@ impl Improviser {
         let change = next_change.map(|(at, h)| (tk(at), h));
         let landing_since = sounding.since.map(tk).filter(|&s| p >= s && Some(s) != self.line.landed.map(tk));
         let cx = self.pitch_context(pos, sounding, style);
-        self.keys.fill(&cx, &sounding.harmony, change.map(|(_, h)| h));
-        if weighed < n {
-            self.live.bias[..n].fill(f32::NEG_INFINITY);
-        }
         // Where the phrase or the breath ends, in twelfths (once, not per token).
         let phase_end = match phase {
             Phase::Playing { end } => tk(end),
@@ -778,17 +799,29 @@ impl Improviser {
         // of the vocabulary: the draw below is the one the full weighing would give
         // (the forced token in the pool, allowed, not forbidden), at a fraction of
         // its cost (the densest answer opens with six such tokens in one block).
+        let next_harmony = change.map(|(_, h)| h);
         let shortcut = forced.map(|(t, _)| t as usize).filter(|&t| {
             t < n
                 && matches!(phase, Phase::Playing { .. })
-                && (weighed == n || self.live.pool[..weighed].contains(&(t as u16)))
+                && self.live.in_pool(t)
                 && !self.forbidden(g.novelty).contains(&(t as u16))
                 && !(self.open_with_note && self.live.tokens[t].kind == NoteType::Rest)
-                && self.token_weight(t, &wx) > 0.0
+                && {
+                    let window = self.key_window(t);
+                    self.keys.fill_for(&cx, &sounding.harmony, next_harmony, window);
+                    self.token_weight(t, &wx) > 0.0
+                }
         });
         match shortcut {
             Some(t) => self.live.bias[t] = 0.0,
-            None => self.weigh_all(weighed, &wx),
+            None => {
+                let weighed = self.live.select_pool();
+                self.keys.fill(&cx, &sounding.harmony, next_harmony);
+                if weighed < n {
+                    self.live.bias[..n].fill(f32::NEG_INFINITY);
+                }
+                self.weigh_all(weighed, &wx);
+            }
         }
         let forbidden = match (g.novelty, self.line.recent.full()) {
             (true, Some(recent)) => self.live.novelty.forbidden(recent),
@@ -1037,9 +1070,10 @@ impl Improviser {
                     self.line.landed = Some(s);
                 }
                 self.line.phrase_notes += 1;
-                if prev_key.is_some() {
+                if self.line.shape_open {
                     self.line.shape_done += 1;
                 }
+                self.line.shape_open = true;
                 let interval = prev_key.map(|p| (k - p).clamp(-127, 127) as i8);
                 self.record_motif(next, interval, motif, pos, &g);
                 Outcome::Note { key, length, kind: classify_pc(key, &sounding.harmony) }
@@ -1076,6 +1110,27 @@ mod tests {
 
     fn live() -> Box<LiveModel> {
         Box::new(LiveModel::new(&crate::default_weights().unwrap(), "test".into()))
+    }
+
+    #[test]
+    fn in_pool_agrees_with_the_selected_pool() {
+        use rand::SeedableRng;
+        let w = crate::masters_weights().unwrap();
+        let mut live = LiveModel::new(&w, "test".into());
+        assert!(live.n_values() > GUIDE_POOL);
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        let mut input = None;
+        for _ in 0..20 {
+            live.model.step_heard(&mut live.state, input, &[]);
+            let mut want = vec![false; live.n_values()];
+            let got: Vec<bool> = (0..live.n_values()).map(|t| live.in_pool(t)).collect();
+            let k = live.select_pool();
+            for &t in &live.pool[..k] {
+                want[t as usize] = true;
+            }
+            assert_eq!(got, want);
+            input = Some(live.state.sample(crate::model::Sampling { temperature: 1.0, top_k: 0 }, &mut rng));
+        }
     }
 
     fn changes(symbols: &str) -> LoopedChanges {

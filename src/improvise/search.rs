@@ -7,12 +7,19 @@
 //! drawing it again, so where the chords turn out otherwise it follows them.
 //! Allocation-free: the saved state and the candidate's notes live in scratch
 //! sized at construction.
+//!
+//! Offline (`improv generate`) the search runs at the phrase start. Live (the
+//! plugin, [`Improviser::search_ahead`]) it runs a few tokens a block during the
+//! breath before the phrase, from a copy of the line drawn ahead to the phrase
+//! start, so no block does more than its share; at the phrase start the line
+//! takes the winner if it stands where the search assumed it would (else that
+//! phrase is drawn as without taste). Both find the same winner.
 
 use super::phrase::Phase;
 use super::{ChangeSource, Improviser, Line, Outcome, Playing, RngChooser, tick_of};
 use crate::grammar::Decoder;
 use crate::score::Beats;
-use crate::taste::{Features, MAX_CANDIDATES, PhraseNote, Taste, features::features};
+use crate::taste::{MAX_CANDIDATES, PhraseNote, Taste, features::features};
 use num_rational::Ratio;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -32,6 +39,48 @@ const CONTRAST: f32 = 0.25;
 /// The busyness feature (notes a beat).
 const BUSY: usize = 3;
 
+/// LSTM states kept in the model's scratch ([`super::LiveModel`]): the phrase
+/// start of a search at the phrase start, the phrase start of a search ahead, the
+/// search ahead's line, and the line parked while the search ahead draws.
+pub(super) const SLOTS: usize = 4;
+/// Where [`Improviser::choose_phrase`] keeps the phrase start.
+const AT_START: usize = 0;
+/// Where the search ahead keeps the phrase start it searches from.
+const AHEAD_START: usize = 1;
+/// Where the search ahead keeps its own line between blocks.
+const AHEAD_WORK: usize = 2;
+/// Where the line is parked while the search ahead draws.
+const PARKED: usize = 3;
+
+/// A candidate phrase being drawn.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Candidate {
+    /// Notes described so far (in [`Scratch::notes`]).
+    notes: usize,
+    /// Tokens drawn.
+    tokens: usize,
+    /// Their summed log-probability.
+    logp: f32,
+    /// The phrase has started (the breath before it is not scored).
+    started: bool,
+    /// Silence after the phrase, in twelfths.
+    rest_after: i64,
+}
+
+/// Where a search run ahead of the line is.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) enum Ahead {
+    /// Waiting for a breath to search during.
+    #[default]
+    Idle,
+    /// Drawing the breath, on a copy of the line, to the phrase start.
+    Prelude,
+    /// Drawing candidate `c` of the phrase that starts at `at`.
+    Drawing { at: Beats, c: usize, candidate: Candidate },
+    /// Candidate `winner` of the phrase at `at` scored best.
+    Done { at: Beats, winner: usize, busy: f32 },
+}
+
 /// The search's scratch.
 pub(super) struct Scratch {
     /// The notes of the candidate being drawn.
@@ -42,12 +91,39 @@ pub(super) struct Scratch {
     searching: bool,
     /// The busyness feature of the phrase chosen last (contrast is scored against it).
     last_busy: Option<f32>,
+    /// Search ahead, a few tokens a block, instead of at the phrase start.
+    live: bool,
+    /// The search ahead's progress.
+    pub(super) ahead: Ahead,
+    /// The search ahead's phrase start and its own line (their LSTM states are
+    /// in the model's slots).
+    start: Option<Saved>,
+    work: Option<Saved>,
+    /// Each candidate's (preference logit, mean log-likelihood) and busyness.
+    scored: [(f32, f32); MAX_CANDIDATES],
+    busy: [f32; MAX_CANDIDATES],
+    /// Live: phrases started with the search's winner, and without (not found in time).
+    taken: usize,
+    missed: usize,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
         let none = PhraseNote { at: 0, length: 0, key: 0, kind: crate::grammar::NoteType::Rest, guide: false };
-        Self { notes: [none; MAX_PHRASE_NOTES], last_logp: 0.0, searching: false, last_busy: None }
+        Self {
+            notes: [none; MAX_PHRASE_NOTES],
+            last_logp: 0.0,
+            searching: false,
+            last_busy: None,
+            live: false,
+            ahead: Ahead::Idle,
+            start: None,
+            work: None,
+            scored: [(0.0, 0.0); MAX_CANDIDATES],
+            busy: [0.0; MAX_CANDIDATES],
+            taken: 0,
+            missed: 0,
+        }
     }
 }
 
@@ -82,7 +158,18 @@ impl Improviser {
     /// Plays to the player's taste from the next phrase on (`None`, or a taste
     /// that does not search, draws as before byte for byte).
     pub fn set_taste(&mut self, taste: Option<Taste>) {
-        self.taste = taste.filter(Taste::searches);
+        let taste = taste.filter(Taste::searches);
+        if taste.map(|t| t.candidates) != self.taste.map(|t| t.candidates) {
+            self.search.ahead = Ahead::Idle;
+        }
+        self.taste = taste;
+    }
+
+    /// Searches ahead ([`Improviser::search_ahead`]) instead of at the phrase start:
+    /// how the plugin plays to taste without a block doing the whole search.
+    pub fn set_search_ahead(&mut self, on: bool) {
+        self.search.live = on;
+        self.search.ahead = Ahead::Idle;
     }
 
     /// True where a phrase is about to start and a taste asks for a search.
@@ -96,9 +183,10 @@ impl Improviser {
             }
     }
 
-    fn save(&mut self) -> Saved {
+    /// The line as it is, its LSTM state kept in `slot`.
+    fn save(&mut self, slot: usize) -> Saved {
         let live = &mut *self.live;
-        live.saved.clone_from(&live.state);
+        live.saved[slot].clone_from(&live.state);
         Saved {
             sample_rng: self.sample_rng.clone(),
             chooser: self.chooser.clone(),
@@ -114,9 +202,10 @@ impl Improviser {
         }
     }
 
-    fn restore(&mut self, s: &Saved) {
+    /// Puts the line back as `s` saved it, its LSTM state from `slot`.
+    fn restore(&mut self, s: &Saved, slot: usize) {
         let live = &mut *self.live;
-        live.state.clone_from(&live.saved);
+        live.state.clone_from(&live.saved[slot]);
         self.sample_rng.clone_from(&s.sample_rng);
         self.chooser.clone_from(&s.chooser);
         self.guide_rng.clone_from(&s.guide_rng);
@@ -136,34 +225,163 @@ impl Improviser {
         self.guide_rng = StdRng::seed_from_u64(seed.wrapping_add(3));
     }
 
+    /// At a phrase start with a taste: offline, the search; live, the winner of
+    /// the search run ahead, if it searched from where the line stands.
+    pub(super) fn start_phrase_to_taste(&mut self, pos: Beats, changes: &impl ChangeSource, style: &Playing) {
+        if !self.search.live {
+            return self.choose_phrase(pos, changes, style);
+        }
+        if let Ahead::Done { at, winner, busy } = std::mem::take(&mut self.search.ahead)
+            && at == pos
+            && self.stands_at_search_start()
+        {
+            self.search.taken += 1;
+            self.search.last_busy = Some(busy);
+            if winner > 0 {
+                self.reseed(candidate_seed(self.seed, tick_of(at), winner));
+            }
+        } else {
+            self.search.missed += 1;
+        }
+    }
+
+    /// Live: how many phrases started with the search's winner, and how many
+    /// without (the breath before them too short for the search, or none).
+    pub fn taste_searches(&self) -> (usize, usize) {
+        (self.search.taken, self.search.missed)
+    }
+
+    /// True if the line is where the search ahead started its candidates: the
+    /// same random streams, place, previous token and LSTM state.
+    fn stands_at_search_start(&self) -> bool {
+        let Some(s) = &self.search.start else { return false };
+        let live = &*self.live;
+        let lstm = &live.saved[AHEAD_START];
+        s.sample_rng == self.sample_rng
+            && s.chooser.0 == self.chooser.0
+            && s.guide_rng == self.guide_rng
+            && s.prev == self.prev
+            && s.bar == self.bar
+            && s.decoder.position() == self.decoder.position()
+            && lstm.hidden() == live.state.hidden()
+            && lstm.cell() == live.state.cell()
+    }
+
     /// Draws the candidates of the phrase starting at `pos`, then leaves the line
     /// where it was, with the random draws of the one that scored best.
     pub(super) fn choose_phrase(&mut self, pos: Beats, changes: &impl ChangeSource, style: &Playing) {
         let Some(taste) = self.taste else { return };
         let n = taste.candidates.clamp(1, MAX_CANDIDATES);
         let at = tick_of(pos);
-        let saved = self.save();
-        let mut scored = [(0.0f32, 0.0f32); MAX_CANDIDATES];
-        let mut busy = [0.0f32; MAX_CANDIDATES];
+        let saved = self.save(AT_START);
         self.search.searching = true;
-        for (c, (score, busy)) in scored.iter_mut().zip(&mut busy).enumerate().take(n) {
+        let horizon = pos + Ratio::from_integer(MAX_CANDIDATE_BEATS);
+        for c in 0..n {
             if c > 0 {
-                self.restore(&saved);
+                self.restore(&saved, AT_START);
                 self.reseed(candidate_seed(self.seed, at, c));
             }
-            let (f, likelihood) = self.draw_candidate(pos, changes, style);
-            *score = (taste.preference.logit(&f), likelihood);
-            *busy = f[BUSY];
+            let mut candidate = Candidate::default();
+            while !self.draw_candidate_token(horizon, changes, style, &mut candidate) {}
+            self.score(c, &candidate, &taste);
         }
         self.search.searching = false;
+        let best = self.winner(n, &taste);
+        self.search.last_busy = Some(self.search.busy[best]);
+        self.restore(&saved, AT_START);
+        if best > 0 {
+            self.reseed(candidate_seed(self.seed, at, best));
+        }
+    }
+
+    /// Runs the live search up to `budget` tokens further: during a breath it
+    /// draws, on its own copy of the line, to the phrase start, then that
+    /// phrase's candidates one after the other; the line itself is left exactly
+    /// as it was. Allocation-free; at most `budget` model steps.
+    pub fn search_ahead(&mut self, mut budget: usize, changes: &impl ChangeSource, style: &Playing) {
+        let Some(taste) = self.taste else { return };
+        if !self.search.live || !style.guidance.enabled || budget == 0 {
+            return;
+        }
+        match (self.search.ahead, self.line.phase) {
+            (Ahead::Idle, Some(Phase::Breathing { until })) if self.decoder.position() < until => {
+                self.search.work = Some(self.save(AHEAD_WORK));
+                self.search.ahead = Ahead::Prelude;
+            }
+            (Ahead::Prelude | Ahead::Drawing { .. }, _) => {}
+            _ => return,
+        }
+        let Some(work) = self.search.work.take() else { return };
+        let parked = self.save(PARKED);
+        self.restore(&work, AHEAD_WORK);
+        self.search.searching = true;
+        let n = taste.candidates.clamp(1, MAX_CANDIDATES);
+        while budget > 0 {
+            match self.search.ahead {
+                Ahead::Prelude => {
+                    // The breath, as the line will draw it; then the phrase start.
+                    let until = match self.line.phase {
+                        Some(Phase::Breathing { until }) => until,
+                        _ => self.decoder.position(),
+                    };
+                    if self.next_draw(until, changes, style).is_some() {
+                        budget -= 1;
+                        continue;
+                    }
+                    let at = self.decoder.position();
+                    self.search.start = Some(self.save(AHEAD_START));
+                    self.search.ahead = Ahead::Drawing { at, c: 0, candidate: Candidate::default() };
+                }
+                Ahead::Drawing { at, c, mut candidate } => {
+                    budget -= 1;
+                    let horizon = at + Ratio::from_integer(MAX_CANDIDATE_BEATS);
+                    if !self.draw_candidate_token(horizon, changes, style, &mut candidate) {
+                        self.search.ahead = Ahead::Drawing { at, c, candidate };
+                        continue;
+                    }
+                    self.score(c, &candidate, &taste);
+                    if c + 1 < n {
+                        if let Some(start) = self.search.start.take() {
+                            self.restore(&start, AHEAD_START);
+                            self.search.start = Some(start);
+                        }
+                        self.reseed(candidate_seed(self.seed, tick_of(at), c + 1));
+                        self.search.ahead = Ahead::Drawing { at, c: c + 1, candidate: Candidate::default() };
+                    } else {
+                        let winner = self.winner(n, &taste);
+                        self.search.ahead = Ahead::Done { at, winner, busy: self.search.busy[winner] };
+                    }
+                }
+                Ahead::Idle | Ahead::Done { .. } => break,
+            }
+        }
+        self.search.searching = false;
+        self.search.work = Some(self.save(AHEAD_WORK));
+        self.restore(&parked, PARKED);
+    }
+
+    /// Scores candidate `c`: the preference model's logit and the mean
+    /// log-likelihood of its tokens, and its busyness.
+    fn score(&mut self, c: usize, candidate: &Candidate, taste: &Taste) {
+        let f = features(&self.search.notes[..candidate.notes], candidate.rest_after);
+        let likelihood = candidate.logp / candidate.tokens.max(1) as f32;
+        self.search.scored[c] = (taste.preference.logit(&f), likelihood);
+        self.search.busy[c] = f[BUSY];
+    }
+
+    /// The best of the `n` scored candidates: taste blended with likelihood, each
+    /// scaled over the candidates, plus the contrast with the last phrase.
+    fn winner(&self, n: usize, taste: &Taste) -> usize {
+        let scored = &self.search.scored[..n];
+        let busy = &self.search.busy[..n];
         let range = |k: fn(&(f32, f32)) -> f32| {
-            scored[..n].iter().map(k).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+            scored.iter().map(k).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
         };
         let (logits, likelihoods) = (range(|s| s.0), range(|s| s.1));
         let contrast = |c: usize| self.search.last_busy.map_or(0.0, |b| (busy[c] - b).abs());
         let most = (0..n).map(contrast).fold(0.0, f32::max);
         let mut best = (0, f32::NEG_INFINITY);
-        for (c, &(logit, likelihood)) in scored[..n].iter().enumerate() {
+        for (c, &(logit, likelihood)) in scored.iter().enumerate() {
             let mut s = taste.blend(logit, logits, likelihood, likelihoods);
             if most > 0.0 {
                 s += CONTRAST * contrast(c) / most;
@@ -172,41 +390,37 @@ impl Improviser {
                 best = (c, s);
             }
         }
-        self.search.last_busy = Some(busy[best.0]);
-        self.restore(&saved);
-        if best.0 > 0 {
-            self.reseed(candidate_seed(self.seed, at, best.0));
-        }
+        best.0
     }
 
-    /// Draws one candidate phrase from `pos` to its breath (or the search's
-    /// bounds): its features and the mean log-probability of its tokens.
-    fn draw_candidate(&mut self, pos: Beats, changes: &impl ChangeSource, style: &Playing) -> (Features, f32) {
-        let horizon = pos + Ratio::from_integer(MAX_CANDIDATE_BEATS);
-        let (mut notes, mut tokens, mut logp, mut started) = (0, 0, 0.0f32, false);
-        let mut rest_after = 0;
-        while let Some(d) = self.next_draw(horizon, changes, style) {
-            tokens += 1;
-            logp += self.search.last_logp;
-            match self.line.phase {
-                Some(Phase::Playing { .. }) => started = true,
-                Some(Phase::Breathing { until }) if started => {
-                    let end = self.line.last_note_end.unwrap_or(d.at);
-                    rest_after = (tick_of(until) - tick_of(end)).max(0);
-                    break;
-                }
-                _ => {}
+    /// Draws one token of a candidate phrase (to its breath, or the search's
+    /// bounds: `horizon`, [`MAX_CANDIDATE_TOKENS`]) and describes its notes; true
+    /// once the candidate is complete.
+    fn draw_candidate_token(
+        &mut self,
+        horizon: Beats,
+        changes: &impl ChangeSource,
+        style: &Playing,
+        c: &mut Candidate,
+    ) -> bool {
+        let Some(d) = self.next_draw(horizon, changes, style) else { return true };
+        c.tokens += 1;
+        c.logp += self.search.last_logp;
+        match self.line.phase {
+            Some(Phase::Playing { .. }) => c.started = true,
+            Some(Phase::Breathing { until }) if c.started => {
+                let end = self.line.last_note_end.unwrap_or(d.at);
+                c.rest_after = (tick_of(until) - tick_of(end)).max(0);
+                return true;
             }
-            if let (Outcome::Note { key, length, kind }, true) = (d.outcome, notes < MAX_PHRASE_NOTES) {
-                let guide = changes.chord_at(d.at).is_some_and(|s| s.harmony.is_guide_tone(key as i32 % 12));
-                self.search.notes[notes] = PhraseNote { at: tick_of(d.at), length: tick_of(length), key, kind, guide };
-                notes += 1;
-            }
-            if tokens >= MAX_CANDIDATE_TOKENS {
-                break;
-            }
+            _ => {}
         }
-        (features(&self.search.notes[..notes], rest_after), logp / tokens.max(1) as f32)
+        if let (Outcome::Note { key, length, kind }, true) = (d.outcome, c.notes < MAX_PHRASE_NOTES) {
+            let guide = changes.chord_at(d.at).is_some_and(|s| s.harmony.is_guide_tone(key as i32 % 12));
+            self.search.notes[c.notes] = PhraseNote { at: tick_of(d.at), length: tick_of(length), key, kind, guide };
+            c.notes += 1;
+        }
+        c.tokens >= MAX_CANDIDATE_TOKENS
     }
 }
 

@@ -216,7 +216,7 @@ fn panel<const FMA: bool, const W: usize>(x: &[f32], block: &[f32], out: &mut [f
 }
 
 /// The recurrent state and the scratch of a step; make one with [`Model::zero_state`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct State {
     a: Vec<f32>,
     c: Vec<f32>,
@@ -227,6 +227,34 @@ pub struct State {
     weights: Vec<f32>,
     /// The model's instruction set, which the draws are compiled for too.
     isa: Isa,
+}
+
+impl Clone for State {
+    fn clone(&self) -> Self {
+        Self {
+            a: self.a.clone(),
+            c: self.c.clone(),
+            z: self.z.clone(),
+            logits: self.logits.clone(),
+            probs: self.probs.clone(),
+            order: self.order.clone(),
+            weights: self.weights.clone(),
+            isa: self.isa,
+        }
+    }
+
+    /// Field by field into the buffers it holds: no allocation between states of
+    /// one model (how the taste search saves and restores the LSTM live).
+    fn clone_from(&mut self, s: &Self) {
+        self.a.clone_from(&s.a);
+        self.c.clone_from(&s.c);
+        self.z.clone_from(&s.z);
+        self.logits.clone_from(&s.logits);
+        self.probs.clone_from(&s.probs);
+        self.order.clone_from(&s.order);
+        self.weights.clone_from(&s.weights);
+        self.isa = s.isa;
+    }
 }
 
 impl State {
@@ -673,6 +701,12 @@ impl State {
         if greedy {
             return Some(argmax);
         }
+        if allowed == 1 {
+            // The one allowed token is the draw (as the loop below finds it: r < 1 =
+            // its weight); the random number is still taken, to keep the stream.
+            let _ = rng.random::<f32>();
+            return Some(argmax);
+        }
         let k = if sampling.top_k == 0 { allowed } else { sampling.top_k.min(allowed) };
         let order = &mut self.order[..n];
         for (i, o) in order.iter_mut().enumerate() {
@@ -783,6 +817,15 @@ mod tests {
         let share = zeros.count() as f64 / draws as f64;
         assert!((share - 8.0 / 9.0).abs() < 0.01, "{share}");
         assert_eq!(s.sample_biased(Sampling::GREEDY, &[inf, inf], &mut rng), None);
+        // One allowed token is drawn at once and takes one random number, as a draw does.
+        let mut s = state_with_logits(&[0.0, 5.0, 1.0, 4.0, 3.0, -2.0]);
+        let one = [inf, inf, inf, inf, inf, 0.0];
+        for top_k in [0, 3] {
+            let (mut a, mut b) = (SmallRng::seed_from_u64(9), SmallRng::seed_from_u64(9));
+            assert_eq!(s.sample_biased(Sampling { temperature: 0.9, top_k }, &one, &mut a), Some(5));
+            let _ = s.sample_biased(Sampling { temperature: 0.9, top_k }, &bias, &mut b);
+            assert_eq!(a.random::<u64>(), b.random::<u64>(), "the same random numbers taken");
+        }
     }
 
     #[test]

@@ -211,6 +211,30 @@ impl ImprovGui {
                 slider(&mut cols[i % 3], param);
             }
         });
+        ui.separator();
+        ui.strong("Taste: rate what it played, and it plays more of what you like");
+        ui.horizontal(|ui| {
+            use crate::taste::ratings::Verdict;
+            // Keyboard: + (or =) for good, - for bad, while the editor has focus and
+            // no text field is being typed in.
+            let typing = ui.memory(|m| m.focused().is_some());
+            let (good_key, bad_key) = ui.input(|i| {
+                (i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals), i.key_pressed(egui::Key::Minus))
+            });
+            let (good_key, bad_key) = (good_key && !typing, bad_key && !typing);
+            if ui.button("👍 Good").on_hover_text("The last phrase was good (key +)").clicked() || good_key {
+                self.shared.rate(Verdict::Good);
+            }
+            if ui.button("👎 Bad").on_hover_text("The last phrase was bad (key -)").clicked() || bad_key {
+                self.shared.rate(Verdict::Bad);
+            }
+            ui.label(format!("{} ratings", self.shared.ratings()));
+        });
+        ui.columns(3, |cols| {
+            for (i, param) in [&p.taste as &dyn AnyParam, &p.candidates, &p.rate].into_iter().enumerate() {
+                slider(&mut cols[i], param);
+            }
+        });
         if let Some((feel, bpm)) = self.shared.last_heard_feel() {
             self.heard = feel.describe(bpm);
         }

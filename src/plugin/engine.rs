@@ -201,6 +201,11 @@ pub struct Settings {
     pub style: crate::hearing::JazzStyle,
     /// The masters' model improvises (else the seed model, or a loaded file).
     pub masters: bool,
+    /// How much the player's taste picks the phrases (0: no search, the draw as
+    /// without ratings).
+    pub taste: f32,
+    /// Candidate phrases drawn for each phrase to taste.
+    pub candidates: usize,
 }
 
 impl Settings {
@@ -241,6 +246,8 @@ impl Default for Settings {
             listen: Listen::default(),
             style: crate::hearing::JazzStyle::All,
             masters: false,
+            taste: 0.0,
+            candidates: crate::taste::DEFAULT_CANDIDATES,
         }
     }
 }
@@ -405,7 +412,24 @@ pub struct Engine {
     /// No note Improv plays sounds at or after this beat (its turn's end).
     limit: f64,
     turn: Turn,
+    /// The line's notes as drawn, for rating its phrases.
+    phrases: super::rating::PhraseLog,
+    /// What the player's ratings say (`None`: no ratings, taste off).
+    preference: Option<crate::taste::Preference>,
+    /// The taste the improviser plays to now.
+    taste: Option<crate::taste::Taste>,
+    /// Tokens the taste search may still draw (earned with the blocks' length).
+    search_credit: f64,
+    /// Tokens the line drew in this block (they use the search's share of it).
+    block_tokens: usize,
 }
+
+/// Tokens the taste search draws a second at most (6 a 512-sample block at
+/// 48 kHz): with the line's own, a block stays inside its share of the CPU.
+pub const SEARCH_TOKENS_PER_SECOND: f64 = 6.0 * 48_000.0 / 512.0;
+/// Tokens a block's search and line draw together at most (the line may draw
+/// more; then the search waits).
+pub const SEARCH_TOKENS_PER_BLOCK: usize = 6;
 
 /// The learned feel of the WJD's solos (`weights/feel.json`, embedded).
 fn learned_feel() -> crate::feel::FeelTable {
@@ -460,6 +484,75 @@ impl Engine {
             news: None,
             limit: f64::INFINITY,
             turn: Turn::Idle,
+            phrases: Default::default(),
+            preference: None,
+            taste: None,
+            search_credit: 0.0,
+            block_tokens: 0,
+        }
+        .searching_ahead()
+    }
+
+    fn searching_ahead(mut self) -> Self {
+        self.improviser.set_search_ahead(true);
+        self
+    }
+
+    /// What the player's ratings say (from the ratings file, fitted off the audio
+    /// thread); `None` turns taste off.
+    pub fn set_preference(&mut self, preference: Option<crate::taste::Preference>) {
+        self.preference = preference;
+    }
+
+    /// How many phrases started to taste with the search's winner, and how many
+    /// without (it had no breath to search in, or too short a one).
+    pub fn taste_searches(&self) -> (usize, usize) {
+        self.improviser.taste_searches()
+    }
+
+    /// Rates the phrase Improv is playing or last played ([`super::rating`]):
+    /// the request to save, or `None` if there is none or it was rated already.
+    pub fn rate_last_phrase(
+        &mut self,
+        verdict: crate::taste::ratings::Verdict,
+        from_automation: bool,
+    ) -> Option<&super::rating::RateRequest> {
+        let now = (self.expected * crate::improvise::grid::TICKS_PER_BEAT as f64).floor() as i64;
+        self.phrases.rate(verdict, now, from_automation)
+    }
+
+    /// Plays to the taste the settings and the ratings ask for (the search starts
+    /// afresh when it changes).
+    fn follow_taste(&mut self, settings: &Settings) {
+        let taste = self.preference.filter(|_| settings.taste > 0.0).map(|preference| crate::taste::Taste {
+            weight: settings.taste.clamp(0.0, 1.0),
+            candidates: settings.candidates.clamp(1, crate::taste::MAX_CANDIDATES),
+            preference,
+        });
+        if taste != self.taste {
+            self.taste = taste;
+            self.improviser.set_taste(taste);
+        }
+    }
+
+    /// Moves the taste search on by the block's share of tokens, less those the
+    /// line drew in it.
+    fn search(&mut self, len: u32, sample_rate: f32, settings: &Settings) {
+        let earned = len as f64 / sample_rate.max(1.0) as f64 * SEARCH_TOKENS_PER_SECOND;
+        self.search_credit = (self.search_credit + earned).min(SEARCH_TOKENS_PER_BLOCK as f64);
+        let budget = (self.search_credit as usize).saturating_sub(std::mem::take(&mut self.block_tokens));
+        if self.taste.is_none() || budget == 0 || !self.has_chord(settings) {
+            return;
+        }
+        self.search_credit -= budget as f64;
+        let style = settings.playing();
+        match settings.chord_source {
+            ChordSource::Held => self.improviser.search_ahead(budget, &self.held_chord, &style),
+            ChordSource::Progression => self.improviser.search_ahead(budget, &self.progression, &style),
+            ChordSource::Key => {
+                let key = HeldChord { harmony: Some(key_chord(settings)), since: None };
+                self.improviser.search_ahead(budget, &key, &style)
+            }
         }
     }
 
@@ -575,6 +668,7 @@ impl Engine {
         let start = if at - at.floor() < BEAT_TOLERANCE { at.floor() } else { at.ceil() };
         self.generated_to = start;
         self.improviser.seek(start as i64);
+        self.phrases.clear();
         // A call heard across a jump is not one phrase; turns are counted afresh.
         self.call.clear();
         self.heard.clear();
@@ -773,8 +867,25 @@ impl Engine {
         let human = &mut self.human_rng;
         let limit = self.limit;
         let lay_back = settings.lay_back_ms.clamp(0.0, 200.0) as f64 / 1000.0 * self.tempo / 60.0;
+        let phrases = &mut self.phrases;
+        let drawn = &mut self.block_tokens;
+        let (held, progression) = (self.held_chord.harmony, &self.progression);
         let mut sink = |d: crate::improvise::Drawn| {
+            *drawn += 1;
             let Outcome::Note { key, length, kind } = d.outcome else { return };
+            let harmony = match settings.chord_source {
+                ChordSource::Held => held,
+                ChordSource::Progression => progression.chord_at(d.at).map(|s| s.harmony),
+                ChordSource::Key => Some(key_chord(settings)),
+            };
+            let tick = |b: Beats| (b * crate::improvise::grid::TICKS_PER_BEAT).floor().to_integer();
+            phrases.push(crate::taste::PhraseNote {
+                at: tick(d.at),
+                length: tick(length),
+                key,
+                kind,
+                guide: harmony.is_some_and(|h| h.is_guide_tone(key as i32 % 12)),
+            });
             let mut start = beats_of(d.at);
             let length = beats_of(length);
             let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
@@ -982,6 +1093,7 @@ impl Engine {
         self.events.clear();
         self.played.clear();
         self.follow_model_switch(settings.masters);
+        self.follow_taste(settings);
         let len = len.max(1);
         if self.panic {
             self.panic = false;
@@ -1058,6 +1170,7 @@ impl Engine {
                 }
             }
         }
+        self.search(len, sample_rate, settings);
         let timing = |beat: f64| (((beat - b0) * samples_per_beat).round().max(0.0) as u32).min(len - 1);
         // The line's events of the block, in time order, merged with what passes through.
         self.actions.clear();

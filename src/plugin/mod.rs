@@ -20,6 +20,7 @@ pub mod collide;
 mod editor;
 pub mod engine;
 pub mod params;
+pub mod rating;
 
 use crate::feel::answer::CallFeel;
 use engine::{Engine, LiveModel, NoteMsg, PlayedNote, TransportInfo, Turn};
@@ -37,8 +38,15 @@ const HISTORY_RING: usize = 4096;
 /// process() allocate on purpose: the host tests' proof that the check can fail.
 #[cfg(feature = "alloc-check")]
 pub const ALLOCATE_ON_PURPOSE: &str = "IMPROV_TEST_ALLOCATE_IN_PROCESS";
+/// In an alloc-check build, this environment variable (a beat, read on
+/// activation) presses the editor's thumbs-up once the host passes that beat: the
+/// host tests' way to press it with no window open (`Shared::rate`, as the button).
+#[cfg(feature = "alloc-check")]
+pub const THUMB_UP_AT: &str = "IMPROV_TEST_THUMB_UP_AT_BEAT";
 /// Heard calls' feels buffered for the editor (it shows the last).
 const HEARD_RING: usize = 4;
+/// Rated phrases (and refitted preferences) waiting to cross threads.
+const RATED_RING: usize = 16;
 
 /// What the audio thread shares with the editor and the loader.
 pub struct Shared {
@@ -57,6 +65,15 @@ pub struct Shared {
     history: Mutex<rtrb::Consumer<PlayedNote>>,
     /// The feel of each call answered, and the tempo it was played at.
     heard: Mutex<rtrb::Consumer<(CallFeel, f64)>>,
+    /// A thumb the editor pressed for the last phrase (0 none, 1 bad, 2 good),
+    /// taken by the audio thread, which knows the phrase.
+    rate_click: AtomicU8,
+    /// Rated phrases from the audio thread, for the background writer.
+    rated: Mutex<rtrb::Consumer<rating::RateRequest>>,
+    /// Preference models refitted by the writer, for the audio thread.
+    preferences: Mutex<rtrb::Producer<Option<crate::taste::Preference>>>,
+    /// Ratings in the file, as last read (for the editor).
+    ratings: AtomicUsize,
 }
 
 /// The model in use and the last message about loading one.
@@ -115,6 +132,54 @@ impl Shared {
         last
     }
 
+    /// Rates the phrase Improv is playing or last played (the editor's thumbs):
+    /// the audio thread takes it at its next block.
+    pub fn rate(&self, verdict: crate::taste::ratings::Verdict) {
+        let code = match verdict {
+            crate::taste::ratings::Verdict::Bad => 1,
+            crate::taste::ratings::Verdict::Good => 2,
+        };
+        self.rate_click.store(code, Ordering::Relaxed);
+    }
+
+    /// Ratings in the player's file, as last read.
+    pub fn ratings(&self) -> usize {
+        self.ratings.load(Ordering::Relaxed)
+    }
+
+    /// Saves the rated phrases waiting from the audio thread, refits the preference
+    /// model from the whole file and hands it to the audio thread (background
+    /// thread). `model`: the name ratings are saved with.
+    fn save_ratings(&self, model: &str) {
+        let mut batch = Vec::new();
+        if let Ok(mut ring) = self.rated.lock() {
+            while let Ok(r) = ring.pop() {
+                let mut rating = crate::taste::ratings::Rating::new(r.verdict, r.phrase(), r.rest_after, model);
+                rating.from = "plugin".into();
+                batch.push(rating);
+            }
+        }
+        let path = crate::taste::ratings::default_path();
+        let saved = path.clone().and_then(|p| crate::taste::ratings::append(&p, &batch).map_err(|e| e.to_string()));
+        let message = match &saved {
+            Ok(n) => {
+                let verdicts: Vec<&str> = batch
+                    .iter()
+                    .map(|r| if r.verdict == crate::taste::ratings::Verdict::Good { "good" } else { "bad" })
+                    .collect();
+                format!("rated {} ({n} ratings)", verdicts.join(", "))
+            }
+            Err(e) => format!("rating not saved: {e}"),
+        };
+        let (preference, problem) = load_preference(self);
+        if let Ok(mut ring) = self.preferences.lock() {
+            let _ = ring.push(preference);
+        }
+        if let Ok(mut s) = self.status.lock() {
+            s.message = problem.unwrap_or(message);
+        }
+    }
+
     /// Asks the audio thread to release every note.
     pub fn panic(&self) {
         self.panic.store(true, Ordering::Relaxed);
@@ -138,6 +203,21 @@ fn describe(w: &crate::model::Weights, source: &str) -> String {
         w.training.epochs,
         w.training.final_loss().unwrap_or(f32::NAN)
     )
+}
+
+/// The player's preference model, fitted from the ratings file (`None` without
+/// ratings), and what is wrong with the file if it cannot be read (taste is then
+/// off and the file left as it is).
+fn load_preference(shared: &Shared) -> (Option<crate::taste::Preference>, Option<String>) {
+    let loaded = crate::taste::ratings::default_path()
+        .and_then(|p| crate::taste::ratings::load(&p).map_err(|e| format!("{e}; playing without taste")));
+    match loaded {
+        Ok(ratings) => {
+            shared.ratings.store(ratings.len(), Ordering::Relaxed);
+            (crate::taste::Preference::fit(&crate::taste::ratings::examples(&ratings)), None)
+        }
+        Err(e) => (None, Some(e)),
+    }
 }
 
 /// The model step's precision: f16 unless the environment sets `IMPROV_PRECISION=f32`
@@ -258,6 +338,8 @@ pub const AUDIO_LAYOUT: AudioIOLayout = AudioIOLayout {
 pub enum Task {
     /// Load a weights file ("" = the embedded weights) and hand it to the audio thread.
     LoadWeights(String),
+    /// Save the phrases rated on the audio thread and learn from them again.
+    SaveRatings,
 }
 
 /// The plugin, of either [`Variant`].
@@ -271,10 +353,19 @@ pub struct ImprovPlugin<V: Variant> {
     outbox: rtrb::Producer<Box<LiveModel>>,
     history: rtrb::Producer<PlayedNote>,
     heard: rtrb::Producer<(CallFeel, f64)>,
+    /// Rated phrases for the background writer.
+    rated: rtrb::Producer<rating::RateRequest>,
+    /// Preference models from the background writer.
+    preferences: rtrb::Consumer<Option<crate::taste::Preference>>,
+    /// The Rate parameter's value at the last block (a change rates).
+    last_rate: params::RateParam,
     inputs: Vec<NoteMsg>,
     /// Test only: process() allocates, to show that the alloc-check build aborts.
     #[cfg(feature = "alloc-check")]
     allocate_on_purpose: bool,
+    /// Test only: the beat at which the editor's thumbs-up is pressed ([`THUMB_UP_AT`]).
+    #[cfg(feature = "alloc-check")]
+    thumb_up_at: Option<f64>,
     #[cfg(feature = "gui")]
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
     variant: std::marker::PhantomData<V>,
@@ -288,6 +379,8 @@ impl<V: Variant> Default for ImprovPlugin<V> {
         let (outbox, returned) = rtrb::RingBuffer::new(MODEL_RING);
         let (history, history_rx) = rtrb::RingBuffer::new(HISTORY_RING);
         let (heard, heard_rx) = rtrb::RingBuffer::new(HEARD_RING);
+        let (rated, rated_rx) = rtrb::RingBuffer::new(RATED_RING);
+        let (preferences_tx, preferences) = rtrb::RingBuffer::new(RATED_RING);
         let shared = Arc::new(Shared {
             chord: Default::default(),
             chord_len: AtomicUsize::new(0),
@@ -299,6 +392,10 @@ impl<V: Variant> Default for ImprovPlugin<V> {
             returned: Mutex::new(returned),
             history: Mutex::new(history_rx),
             heard: Mutex::new(heard_rx),
+            rate_click: AtomicU8::new(0),
+            rated: Mutex::new(rated_rx),
+            preferences: Mutex::new(preferences_tx),
+            ratings: AtomicUsize::new(0),
         });
         Self {
             params: Arc::new(ImprovParams::with_voice(V::VOICE)),
@@ -314,8 +411,13 @@ impl<V: Variant> Default for ImprovPlugin<V> {
             outbox,
             history,
             heard,
+            rated,
+            preferences,
+            last_rate: params::RateParam::None,
             #[cfg(feature = "alloc-check")]
             allocate_on_purpose: false,
+            #[cfg(feature = "alloc-check")]
+            thumb_up_at: None,
             inputs: Vec::with_capacity(Self::INPUT_EVENT_CAPACITY),
             #[cfg(feature = "gui")]
             editor_state: editor::default_state(),
@@ -358,6 +460,31 @@ impl<V: Variant> ImprovPlugin<V> {
                         *s = Status { model: info, message: format!("{e} — using the embedded weights") };
                     }
                 }
+            }
+        }
+    }
+}
+
+impl<V: Variant> ImprovPlugin<V> {
+    /// Rates the last phrase on a change of the Rate parameter (to Good or Bad)
+    /// or a thumb pressed in the editor, and has the writer save it (audio thread:
+    /// a copy into a ring sized once).
+    fn take_ratings(&mut self, context: &mut impl ProcessContext<Self>) {
+        use crate::taste::ratings::Verdict;
+        let rate = self.params.rate.value();
+        let automated = if rate != self.last_rate { rate.verdict() } else { None };
+        self.last_rate = rate;
+        let clicked = match self.shared.rate_click.swap(0, Ordering::Relaxed) {
+            1 => Some(Verdict::Bad),
+            2 => Some(Verdict::Good),
+            _ => None,
+        };
+        for (verdict, from_automation) in [(automated, true), (clicked, false)] {
+            let Some(verdict) = verdict else { continue };
+            if let Some(request) = self.engine.rate_last_phrase(verdict, from_automation)
+                && self.rated.push(*request).is_ok()
+            {
+                context.execute_background(Task::SaveRatings);
             }
         }
     }
@@ -421,6 +548,17 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
                     Err(e) => status.message = format!("not loaded: {e}"),
                 }
             }
+            Task::SaveRatings => {
+                let path = params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
+                let model = if !path.is_empty() {
+                    path
+                } else if params.model.value() == params::ModelParam::Masters {
+                    "wjd".to_string()
+                } else {
+                    "metheny".to_string()
+                };
+                shared.save_ratings(&model);
+            }
         })
     }
 
@@ -441,8 +579,15 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
         #[cfg(feature = "alloc-check")]
         {
             self.allocate_on_purpose = std::env::var_os(ALLOCATE_ON_PURPOSE).is_some();
+            self.thumb_up_at = std::env::var(THUMB_UP_AT).ok().and_then(|b| b.parse().ok());
         }
         self.sync_weights();
+        let (preference, problem) = load_preference(&self.shared);
+        self.engine.set_preference(preference);
+        if let (Some(p), Ok(mut s)) = (problem, self.shared.status.lock()) {
+            s.message = p;
+        }
+        self.last_rate = self.params.rate.value();
         self.engine.reset();
         true
     }
@@ -465,9 +610,19 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
         if self.allocate_on_purpose {
             std::hint::black_box(Vec::<u8>::with_capacity(64));
         }
+        #[cfg(feature = "alloc-check")]
+        if let (Some(at), Some(pos)) = (self.thumb_up_at, context.transport().pos_beats())
+            && pos >= at
+        {
+            self.thumb_up_at = None;
+            self.shared.rate(crate::taste::ratings::Verdict::Good);
+        }
         if self.shared.panic.swap(false, Ordering::Relaxed) {
             self.engine.panic();
             self.synth.all_off();
+        }
+        while let Ok(preference) = self.preferences.pop() {
+            self.engine.set_preference(preference);
         }
         while let Ok(model) = self.inbox.pop() {
             let old = self.engine.swap_model(model);
@@ -534,6 +689,7 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
         if let Some(feel) = self.engine.take_heard_feel() {
             let _ = self.heard.push((feel, self.engine.tempo()));
         }
+        self.take_ratings(context);
         ProcessStatus::KeepAlive
     }
 }

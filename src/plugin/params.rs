@@ -210,6 +210,35 @@ impl VoiceParam {
     }
 }
 
+/// The Rate parameter: a change to Good or Bad rates the phrase Improv is playing
+/// or last played (a foot switch or controller mapped to it: 0 = none, the middle
+/// = bad, the top = good).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateParam {
+    /// Nothing (a switch at rest).
+    #[id = "none"]
+    #[name = "—"]
+    None,
+    /// Thumbs down.
+    #[id = "bad"]
+    Bad,
+    /// Thumbs up.
+    #[id = "good"]
+    Good,
+}
+
+impl RateParam {
+    /// The verdict it gives (`None` at rest).
+    pub fn verdict(self) -> Option<crate::taste::ratings::Verdict> {
+        use crate::taste::ratings::Verdict;
+        match self {
+            RateParam::None => None,
+            RateParam::Bad => Some(Verdict::Bad),
+            RateParam::Good => Some(Verdict::Good),
+        }
+    }
+}
+
 /// Every parameter, plus the persisted path of a user's weights file.
 #[derive(Params)]
 pub struct ImprovParams {
@@ -330,6 +359,15 @@ pub struct ImprovParams {
     /// Level of the voice.
     #[id = "voice_level"]
     pub voice_level: FloatParam,
+    /// How much your ratings pick the phrases (0: no search, the draw as without them).
+    #[id = "taste"]
+    pub taste: FloatParam,
+    /// Candidate phrases drawn for each phrase played to taste.
+    #[id = "candidates"]
+    pub candidates: IntParam,
+    /// Rate the phrase being played or just played (automatable: a foot switch).
+    #[id = "rate"]
+    pub rate: EnumParam<RateParam>,
     /// A user's weights file ("" = the embedded weights), saved with the project.
     #[persist = "weights-path"]
     pub weights_path: Arc<Mutex<String>>,
@@ -447,6 +485,13 @@ impl ImprovParams {
             )
             .with_unit(" dB")
             .with_step_size(0.1),
+            taste: percent("Taste", d.taste),
+            candidates: IntParam::new(
+                "Candidates",
+                d.candidates as i32,
+                IntRange::Linear { min: 2, max: crate::taste::MAX_CANDIDATES as i32 },
+            ),
+            rate: EnumParam::new("Rate", RateParam::None),
             weights_path: Arc::new(Mutex::new(String::new())),
         }
     }
@@ -472,6 +517,8 @@ impl ImprovParams {
             lay_back_ms: self.lay_back.value(),
             style: self.style.value().style(),
             masters: self.model.value() == ModelParam::Masters,
+            taste: self.taste.value(),
+            candidates: self.candidates.value().clamp(2, crate::taste::MAX_CANDIDATES as i32) as usize,
             channel: (self.channel.value().clamp(1, 16) - 1) as u8,
             chord_source: match self.chord_source.value() {
                 SourceParam::Held => ChordSource::Held,
