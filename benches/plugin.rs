@@ -74,7 +74,7 @@ fn example_preference() -> improv::taste::Preference {
     use improv::taste::{PhraseNote, features::features};
     let note =
         |at: i64, length: i64, key: u8, guide: bool| PhraseNote { at, length, key, kind: NoteType::Chord, guide };
-    let landing = [note(0, 6, 62), note(6, 6, 65), note(12, 24, 64)].map(|n| PhraseNote { guide: n.key == 65, ..n });
+    let landing = [note(0, 6, 62, false), note(6, 6, 67, false), note(12, 24, 65, true)];
     let run: Vec<PhraseNote> = (0..12).map(|i| note(i * 3, 3, 60 + i as u8, false)).collect();
     let examples = [(features(&landing, 24), true), (features(&run, 0), false)];
     improv::taste::Preference::fit(&examples).expect("two ratings")

@@ -31,6 +31,7 @@ pub fn create(
         export_bars: 8,
         message: String::new(),
         heard: String::new(),
+        picked: None,
     };
     nice_plug_egui::create_egui_editor(state, RepaintNotifier::new(), EguiNiceSettings::new().with_tile("Improv"), app)
 }
@@ -51,6 +52,8 @@ pub struct ImprovGui {
     message: String,
     /// What Improv heard of the last call it answered ("you swung 1.35 : 1, …").
     heard: String,
+    /// The beat clicked in the roll: the thumbs rate the phrase there (else the last).
+    picked: Option<f64>,
 }
 
 impl ImprovGui {
@@ -61,8 +64,9 @@ impl ImprovGui {
         Ok(format!("wrote {count} notes to {}", self.export_path))
     }
 
-    fn piano_roll(&self, ui: &mut egui::Ui) {
-        let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 160.0), egui::Sense::hover());
+    /// Draws the roll; returns the beat clicked, if any (it picks a phrase to rate).
+    fn piano_roll(&self, ui: &mut egui::Ui) -> Option<f64> {
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 160.0), egui::Sense::click());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 2.0, egui::Color32::from_gray(24));
         let now = self.shared.position();
@@ -108,6 +112,22 @@ impl ImprovGui {
             );
             painter.rect_filled(r.intersect(rect), 1.0, colour);
         }
+        // The picked phrase, framed.
+        if let Some((notes, _)) = self.picked.and_then(|b| super::rating::phrase_at(&self.history, b))
+            && let (Some(first), Some(last)) = (notes.first(), notes.last())
+        {
+            let tick = crate::improvise::grid::TICKS_PER_BEAT as f64;
+            let (a, b) = (first.at as f64 / tick, (last.at + last.length) as f64 / tick);
+            let frame = egui::Rect::from_min_max(egui::pos2(x(a), rect.top() + 24.0), egui::pos2(x(b), rect.bottom()));
+            painter.rect_stroke(
+                frame.intersect(rect),
+                2.0,
+                (1.5, egui::Color32::from_gray(200)),
+                egui::StrokeKind::Inside,
+            );
+        }
+        let clicked = response.clicked().then(|| response.interact_pointer_pos()).flatten();
+        clicked.map(|p| now - span + ((p.x - rect.left()) / rect.width()) as f64 * span)
     }
 }
 
@@ -159,7 +179,10 @@ impl ImprovGui {
         let setter = ctx.param_setter();
         let status = self.shared.status();
         ui.heading("Improv");
-        self.piano_roll(ui);
+        if let Some(beat) = self.piano_roll(ui) {
+            let found = super::rating::phrase_at(&self.history, beat).is_some();
+            self.picked = found.then_some(beat);
+        }
         let p = &self.params;
         let slider = |ui: &mut egui::Ui, param: &dyn AnyParam| param.slider(ui, &setter);
         ui.columns(4, |cols| {
@@ -222,13 +245,26 @@ impl ImprovGui {
                 (i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals), i.key_pressed(egui::Key::Minus))
             });
             let (good_key, bad_key) = (good_key && !typing, bad_key && !typing);
-            if ui.button("👍 Good").on_hover_text("The last phrase was good (key +)").clicked() || good_key {
-                self.shared.rate(Verdict::Good);
-            }
-            if ui.button("👎 Bad").on_hover_text("The last phrase was bad (key -)").clicked() || bad_key {
-                self.shared.rate(Verdict::Bad);
+            let which = if self.picked.is_some() { "The phrase picked in the roll" } else { "The last phrase" };
+            let good = ui.button("👍 Good").on_hover_text(format!("{which} was good (key +)")).clicked() || good_key;
+            let bad = ui.button("👎 Bad").on_hover_text(format!("{which} was bad (key -)")).clicked() || bad_key;
+            let verdict = if good {
+                Some(Verdict::Good)
+            } else if bad {
+                Some(Verdict::Bad)
+            } else {
+                None
+            };
+            if let Some(v) = verdict {
+                match self.picked.take().and_then(|b| super::rating::phrase_at(&self.history, b)) {
+                    Some((notes, rest)) => (self.executor)(Task::RatePhrase(v, notes, rest)),
+                    None => self.shared.rate(v),
+                }
             }
             ui.label(format!("{} ratings", self.shared.ratings()));
+            if self.picked.is_some() {
+                ui.label("(a phrase is picked in the roll: click outside the notes to unpick)");
+            }
         });
         ui.columns(3, |cols| {
             for (i, param) in [&p.taste as &dyn AnyParam, &p.candidates, &p.rate].into_iter().enumerate() {

@@ -305,6 +305,9 @@ pub struct PlayedNote {
     pub kind: NoteType,
     /// The musician played it (a note Improv heard), not Improv.
     pub heard: bool,
+    /// Improv's note as drawn (on the grid, before feel and the octave): what a
+    /// rating of its phrase describes. `None` for a note heard.
+    pub drawn: Option<crate::taste::PhraseNote>,
 }
 
 /// Order of events at the same sample: the line's note-offs, the input's note-offs,
@@ -337,6 +340,8 @@ struct Queued {
     kind: NoteType,
     /// Generated in this fill, still on the grid (Auto feel plays it afterwards).
     fresh: bool,
+    /// The note as drawn (on the grid, before feel and the octave), for rating.
+    drawn: crate::taste::PhraseNote,
 }
 
 /// The tonic seventh chord of the fixed key and mode, bass in octave 2.
@@ -724,7 +729,7 @@ impl Engine {
             {
                 let kind = n.harmony.map_or(NoteType::Other, |h| crate::grammar::classify_pc(n.key, &h));
                 let (start, end) = (n.start as f64 / 12.0, n.end as f64 / 12.0);
-                self.played.push(PlayedNote { start, length: end - start, key: n.key, kind, heard: true });
+                self.played.push(PlayedNote { start, length: end - start, key: n.key, kind, heard: true, drawn: None });
             }
         }
     }
@@ -879,13 +884,14 @@ impl Engine {
                 ChordSource::Key => Some(key_chord(settings)),
             };
             let tick = |b: Beats| (b * crate::improvise::grid::TICKS_PER_BEAT).floor().to_integer();
-            phrases.push(crate::taste::PhraseNote {
+            let drawn = crate::taste::PhraseNote {
                 at: tick(d.at),
                 length: tick(length),
                 key,
                 kind,
                 guide: harmony.is_some_and(|h| h.is_guide_tone(key as i32 % 12)),
-            });
+            };
+            phrases.push(drawn);
             let mut start = beats_of(d.at);
             let length = beats_of(length);
             let shifted = (key as i32 + 12 * settings.octave as i32).clamp(0, 127) as u8;
@@ -909,7 +915,7 @@ impl Engine {
                 return;
             }
             if let Some(slot) = queue.iter_mut().find(|q| q.is_none()) {
-                *slot = Some(Queued { start, end: end.min(limit), key: shifted, velocity, kind, fresh });
+                *slot = Some(Queued { start, end: end.min(limit), key: shifted, velocity, kind, fresh, drawn });
             }
         };
         match settings.chord_source {
@@ -1070,7 +1076,8 @@ impl Engine {
         }
         self.push(NoteMsg::line(a.timing, true, channel, key, q.velocity));
         if self.played.len() < self.played.capacity() {
-            self.played.push(PlayedNote { start: q.start, length: q.end - q.start, key, kind, heard: false });
+            let drawn = Some(q.drawn);
+            self.played.push(PlayedNote { start: q.start, length: q.end - q.start, key, kind, heard: false, drawn });
         }
         self.sounding[k] = q.end;
         self.sounding_channel[k] = channel;

@@ -150,8 +150,8 @@ impl Shared {
     /// Saves the rated phrases waiting from the audio thread, refits the preference
     /// model from the whole file and hands it to the audio thread (background
     /// thread). `model`: the name ratings are saved with.
-    fn save_ratings(&self, model: &str) {
-        let mut batch = Vec::new();
+    fn save_ratings(&self, model: &str, picked: Option<crate::taste::ratings::Rating>) {
+        let mut batch: Vec<crate::taste::ratings::Rating> = picked.into_iter().collect();
         if let Ok(mut ring) = self.rated.lock() {
             while let Ok(r) = ring.pop() {
                 let mut rating = crate::taste::ratings::Rating::new(r.verdict, r.phrase(), r.rest_after, model);
@@ -217,6 +217,18 @@ fn load_preference(shared: &Shared) -> (Option<crate::taste::Preference>, Option
             (crate::taste::Preference::fit(&crate::taste::ratings::examples(&ratings)), None)
         }
         Err(e) => (None, Some(e)),
+    }
+}
+
+/// The name a rating is saved with: the weights file, else the embedded model's.
+fn model_name(params: &ImprovParams) -> String {
+    let path = params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
+    if !path.is_empty() {
+        path
+    } else if params.model.value() == params::ModelParam::Masters {
+        "wjd".to_string()
+    } else {
+        "metheny".to_string()
     }
 }
 
@@ -340,6 +352,8 @@ pub enum Task {
     LoadWeights(String),
     /// Save the phrases rated on the audio thread and learn from them again.
     SaveRatings,
+    /// Save a phrase picked in the editor's roll, rated so, and learn again.
+    RatePhrase(crate::taste::ratings::Verdict, Vec<crate::taste::PhraseNote>, i64),
 }
 
 /// The plugin, of either [`Variant`].
@@ -548,16 +562,12 @@ impl<V: Variant> Plugin for ImprovPlugin<V> {
                     Err(e) => status.message = format!("not loaded: {e}"),
                 }
             }
-            Task::SaveRatings => {
-                let path = params.weights_path.lock().map(|p| p.clone()).unwrap_or_default();
-                let model = if !path.is_empty() {
-                    path
-                } else if params.model.value() == params::ModelParam::Masters {
-                    "wjd".to_string()
-                } else {
-                    "metheny".to_string()
-                };
-                shared.save_ratings(&model);
+            Task::SaveRatings => shared.save_ratings(&model_name(&params), None),
+            Task::RatePhrase(verdict, notes, rest_after) => {
+                let model = model_name(&params);
+                let mut rating = crate::taste::ratings::Rating::new(verdict, &notes, rest_after, &model);
+                rating.from = "plugin roll".into();
+                shared.save_ratings(&model, Some(rating));
             }
         })
     }
@@ -784,6 +794,7 @@ mod tests {
             key,
             kind: crate::grammar::NoteType::Chord,
             heard: false,
+            drawn: None,
         };
         let history = [note(1.0, 60), note(9.0, 62), note(13.5, 64), note(16.2, 65)];
         // Two bars before beat 16: beats 8 to 16, written from bar 3's downbeat (beat 8).

@@ -142,6 +142,30 @@ impl PhraseLog {
     }
 }
 
+/// The phrase of Improv's that `beat` falls in or just after (the editor's roll):
+/// its notes as drawn, in time order, cut where the line rests a beat or more, and
+/// the silence after it (up to its next note, else 0). `None` if no phrase of
+/// Improv's is there.
+pub fn phrase_at(history: &[super::engine::PlayedNote], beat: f64) -> Option<(Vec<PhraseNote>, i64)> {
+    let mut notes: Vec<PhraseNote> = history.iter().filter_map(|n| n.drawn).collect();
+    notes.sort_by_key(|n| n.at);
+    notes.dedup();
+    let at = (beat * crate::improvise::grid::TICKS_PER_BEAT as f64).floor() as i64;
+    let mut start = 0;
+    for i in 0..notes.len() {
+        let end = notes[i].at + notes[i].length;
+        let next = notes.get(i + 1).map(|n| n.at);
+        if next.is_none_or(|n| n - end >= PHRASE_GAP) {
+            // notes[start..=i] is a phrase; it owns the beat up to a beat after its end.
+            if (notes[start].at..end + PHRASE_GAP).contains(&at) {
+                return Some((notes[start..=i].to_vec(), next.map_or(0, |n| n - end)));
+            }
+            start = i + 1;
+        }
+    }
+    None
+}
+
 /// Keeps `x` in a small ring (the oldest goes when it is full).
 fn remember<T: Copy>(ring: &mut [T; REMEMBERED], len: &mut usize, x: T) {
     if *len == REMEMBERED {
@@ -188,6 +212,27 @@ mod tests {
         // A new point is.
         assert!(log.rate(Verdict::Good, 80, true).is_some());
         assert!(PhraseLog::default().rate(Verdict::Good, 100, false).is_none(), "nothing played yet");
+    }
+
+    #[test]
+    fn the_roll_picks_the_phrase_under_the_pointer() {
+        use super::super::engine::PlayedNote;
+        let played = |at: i64, key: u8| PlayedNote {
+            start: at as f64 / 12.0 + 0.02,
+            length: 0.4,
+            key: key + 12,
+            kind: NoteType::Chord,
+            heard: false,
+            drawn: Some(note(at, 6, key)),
+        };
+        let heard = PlayedNote { drawn: None, heard: true, ..played(30, 80) };
+        let history = [played(0, 60), played(6, 62), heard, played(48, 67), played(54, 65)];
+        let (first, rest) = phrase_at(&history, 0.7).unwrap();
+        assert_eq!(first.iter().map(|n| n.key).collect::<Vec<_>>(), vec![60, 62], "the drawn keys, not the heard note");
+        assert_eq!(rest, 36);
+        assert_eq!(phrase_at(&history, 1.9).unwrap().0.len(), 2, "a beat after its end still picks it");
+        assert!(phrase_at(&history, 3.0).is_none(), "in the rest between phrases");
+        assert_eq!(phrase_at(&history, 4.5).unwrap().0[0].key, 67);
     }
 
     #[test]
