@@ -1178,6 +1178,58 @@ mod tests {
         }
     }
 
+    /// The search run ahead, a few tokens between fills of a beat, picks what the
+    /// search at the phrase start picks: the same line, note for note, with either
+    /// model. (Live, the first phrase has no breath before it to search in; the
+    /// offline line is given its taste once that phrase has ended, to compare.)
+    #[test]
+    fn searching_ahead_plays_what_searching_at_the_phrase_start_plays() {
+        use crate::taste::{PhraseNote, Preference, Taste, features::features};
+        let note = |at: i64, key: u8, guide: bool| PhraseNote { at, length: 6, key, kind: NoteType::Chord, guide };
+        let landing = [note(0, 62, false), note(6, 65, true)];
+        let run: Vec<_> = (0..10).map(|i| note(i * 3, 60 + i as u8, false)).collect();
+        let preference = Preference::fit(&[(features(&landing, 24), true), (features(&run, 0), false)]).unwrap();
+        let taste = Some(Taste { weight: 1.0, candidates: 8, preference });
+        let c = changes("Dm7 G7 | Cmaj7 | Em7 A7 | Dm7 G7");
+        let style = Playing::default();
+        for weights in [crate::default_weights().unwrap(), crate::masters_weights().unwrap()] {
+            let model = || Box::new(LiveModel::new(&weights, "test".into()));
+            let mut offline = Improviser::new(model(), 9);
+            let mut at_once = Vec::new();
+            let mut live = Improviser::new(model(), 9);
+            live.set_taste(taste);
+            live.set_search_ahead(true);
+            let mut ahead = Vec::new();
+            // Where the live line first starts a phrase without the search's winner
+            // after its first (a breath drawn whole inside one beat's fill leaves
+            // the search no block to run in); the lines part there.
+            let mut parted = None;
+            for b in 1..=96 {
+                if offline.taste.is_none() && matches!(offline.line.phase, Some(Phase::Breathing { .. })) {
+                    offline.set_taste(taste);
+                }
+                at_once.extend(notes(&mut offline, &c, &style, b));
+                ahead.extend(notes(&mut live, &c, &style, b));
+                if parted.is_none() && live.taste_searches().1 > 1 {
+                    parted = Some(Ratio::from_integer(b - 1));
+                }
+                // Enough for any search in a beat (8 × 192 tokens and the breath), a
+                // few tokens at a time: equality is the question here, not the budget.
+                for _ in 0..200 {
+                    live.search_ahead(8, &c, &style);
+                }
+            }
+            let (taken, missed) = live.taste_searches();
+            assert!(taken >= 3, "{taken} phrases started to taste ahead, {missed} not");
+            let until = parted.unwrap_or(Ratio::from_integer(96));
+            let before = |ns: &[(Beats, u8)]| ns.iter().filter(|n| n.0 < until).copied().collect::<Vec<_>>();
+            assert_eq!(before(&ahead), before(&at_once), "the same winners, the same line (to beat {until})");
+            assert!(until >= Ratio::from_integer(48), "{taken} phrases searched before they part at {until}");
+            let mut plain = Improviser::new(model(), 9);
+            assert_ne!(ahead, notes(&mut plain, &c, &style, 96), "the search changed the line");
+        }
+    }
+
     #[test]
     fn guided_onsets_stay_on_the_grid_and_chords_change_the_tokens() {
         let style = Playing::default();

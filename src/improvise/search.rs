@@ -159,7 +159,9 @@ impl Improviser {
     /// that does not search, draws as before byte for byte).
     pub fn set_taste(&mut self, taste: Option<Taste>) {
         let taste = taste.filter(Taste::searches);
-        if taste.map(|t| t.candidates) != self.taste.map(|t| t.candidates) {
+        // A search ahead scored with another preference or count starts again; a
+        // new weight only changes the blend, made when the last candidate is in.
+        if taste.map(|t| (t.candidates, t.preference)) != self.taste.map(|t| (t.candidates, t.preference)) {
             self.search.ahead = Ahead::Idle;
         }
         self.taste = taste;

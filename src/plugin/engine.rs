@@ -1560,6 +1560,61 @@ mod tests {
         (ons, offs)
     }
 
+    /// Playing to taste live: over the built-in progression, at every block size the
+    /// search run ahead finishes before most phrases and they start with its winner,
+    /// the line differs from the one without taste, and the played phrases can be
+    /// rated.
+    #[test]
+    fn the_taste_search_runs_ahead_at_every_block_size() {
+        use crate::taste::{Preference, features::features};
+        let note = |at: i64, key: u8, guide: bool| crate::taste::PhraseNote {
+            at,
+            length: 6,
+            key,
+            kind: NoteType::Chord,
+            guide,
+        };
+        let landing = [note(0, 62, false), note(6, 65, true)];
+        let run: Vec<_> = (0..10).map(|i| note(i * 3, 60 + i as u8, false)).collect();
+        let preference = Preference::fit(&[(features(&landing, 24), true), (features(&run, 0), false)]);
+        let settings = |taste: f32| Settings {
+            chord_source: ChordSource::Progression,
+            same_solo: true,
+            seed: 5,
+            masters: true,
+            taste,
+            ..Settings::default()
+        };
+        let w = crate::masters_weights().unwrap();
+        let run_with = |taste: f32, block: u32| {
+            let mut e = Engine::new(Box::new(LiveModel::new(&w, "test".into())));
+            e.set_preference(preference);
+            let s = settings(taste);
+            let spb = 48_000.0 * 60.0 / 120.0;
+            let mut keys = Vec::new();
+            let mut sample = 0u64;
+            while (sample as f64) < 64.0 * spb {
+                let t = TransportInfo { playing: true, tempo: Some(120.0), pos_beats: Some(sample as f64 / spb) };
+                keys.extend(e.process(t, 48_000.0, block, &[], false, &s).iter().filter(|m| m.on).map(|m| m.key));
+                sample += block as u64;
+            }
+            let rated = e.rate_last_phrase(crate::taste::ratings::Verdict::Good, false).map(|r| r.len);
+            (keys, e.taste_searches(), rated)
+        };
+        let (plain, searches, _) = run_with(0.0, 512);
+        assert_eq!(searches, (0, 0), "Taste 0 searches nothing");
+        for block in [64, 512, 2048] {
+            let (keys, (taken, missed), rated) = run_with(1.0, block);
+            let same = keys.iter().zip(&plain).take_while(|(a, b)| a == b).count();
+            println!(
+                "block {block}: {taken} phrases with the search's winner, {missed} without; first {same} notes as at Taste 0"
+            );
+            assert!(taken >= 2 && taken > missed, "block {block}: {taken} phrases to taste, {missed} without");
+            assert_ne!(keys, plain, "block {block}: the line plays to taste");
+            assert!(rated.is_some_and(|n| n > 0), "block {block}: the last phrase can be rated");
+        }
+    }
+
     /// Trades fours with the masters' model for 64 beats at 120 BPM, Auto feel:
     /// the musician plays `call` (a MIDI file in `tests/data/calls/`) in bars 1–4
     /// and 9–12 over Dm7 / G7; returns Improv's notes as (beat, length, key, velocity).
