@@ -448,7 +448,7 @@ fn beats_of(x: Beats) -> f64 {
 impl Engine {
     /// An engine around a model; allocates every buffer it will use.
     pub fn new(model: Box<LiveModel>) -> Self {
-        Self {
+        let mut engine = Self {
             improviser: Improviser::new(model, Settings::default().seed),
             human_rng: SmallRng::seed_from_u64(3),
             held: [false; 128],
@@ -494,13 +494,10 @@ impl Engine {
             taste: None,
             search_credit: 0.0,
             block_tokens: 0,
-        }
-        .searching_ahead()
-    }
-
-    fn searching_ahead(mut self) -> Self {
-        self.improviser.set_search_ahead(true);
-        self
+        };
+        // Live, the taste search runs a few tokens a block, never all at a phrase start.
+        engine.improviser.set_search_ahead(true);
+        engine
     }
 
     /// What the player's ratings say (from the ratings file, fitted off the audio

@@ -159,8 +159,12 @@ impl Shared {
                 batch.push(rating);
             }
         }
-        let path = crate::taste::ratings::default_path();
-        let saved = path.clone().and_then(|p| crate::taste::ratings::append(&p, &batch).map_err(|e| e.to_string()));
+        if batch.is_empty() {
+            // An earlier task took these ratings already.
+            return;
+        }
+        let saved = crate::taste::ratings::default_path()
+            .and_then(|p| crate::taste::ratings::append(&p, &batch).map_err(|e| e.to_string()));
         let message = match &saved {
             Ok(n) => {
                 let verdicts: Vec<&str> = batch
