@@ -327,6 +327,57 @@ pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
     out
 }
 
+/// A corpus folder's solos (MIDI, MusicXML or WJD tables; those that cannot be
+/// read, are not in 4/4 or have no chords are left out), each measured over its
+/// own bars as a solo of the study is: the masters beside the masters' model.
+pub fn folder_row(dir: &std::path::Path) -> Row {
+    let options = CorpusOptions::default();
+    let mut means = Means::default();
+    let files = crate::training_set::find_files(&[dir.to_path_buf()]);
+    for (path, skipped) in files {
+        if skipped.is_some() {
+            continue;
+        }
+        let Ok(s) = crate::evaluate::subject_from_path(&path, &options, None, false) else { continue };
+        if s.notes.is_empty() || s.bars == 0 {
+            continue;
+        }
+        means.add(&measure::<String>(&s.notes, &s.chords, s.first_bar, s.bars, None));
+    }
+    let mut row = means.row();
+    row.longest_copy = f64::NAN;
+    row
+}
+
+/// The masters' model's study as Markdown: its targets, the same as the seed
+/// model's, with the WJD's solos, `--plain` and the default guidance side by side.
+pub fn report_masters(wjd: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "| measure | target | WJD ({} solos) | masters' `--plain` ({} solos) | masters' guided ({} solos) | met |\n|---|---|---|---|---|---|\n",
+        wjd.solos, plain.solos, guided.solos
+    ));
+    for t in targets() {
+        let g = (t.value)(guided);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            t.name,
+            t.wanted,
+            cell((t.value)(wjd), t.percent),
+            cell((t.value)(plain), t.percent),
+            cell(g, t.percent),
+            if (t.met)(g) { "yes" } else { "**no**" }
+        ));
+    }
+    out.push_str(&format!(
+        "\n{seeds} seeds × {} progressions × temperatures {:?}, {BARS} bars each, top-k 16, style all; \
+         the WJD column measures each readable solo over its own bars (H1 and the report card are in the next section).\n",
+        PROGRESSIONS.len(),
+        TEMPERATURES
+    ));
+    out
+}
+
 /// The targets a row misses.
 pub fn missed(row: &Row) -> Vec<String> {
     targets()
@@ -334,4 +385,18 @@ pub fn missed(row: &Row) -> Vec<String> {
         .filter(|t| !(t.met)((t.value)(row)))
         .map(|t| format!("{}: {} (target {})", t.name, cell((t.value)(row), t.percent), t.wanted))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_row_measures_each_readable_solo_once() {
+        let row = folder_row(std::path::Path::new("tests/data/corpus"));
+        // Three generated solos and a MusicXML blues head, each over its own bars.
+        assert_eq!(row.solos, 4, "{row:?}");
+        assert!(row.mean.notes_per_bar > 0.0 && row.longest_copy.is_nan());
+        assert_eq!(folder_row(std::path::Path::new("tests/data/no-such-folder")).solos, 0);
+    }
 }
