@@ -121,7 +121,7 @@ pub fn trade(
         let mut last_key = None;
         if listen && !last_call.is_empty() {
             heard.encode(last_call, from_t, &source, improviser.model());
-            improviser.hear(heard.tokens());
+            improviser.hear(heard.tokens(), heard.steps());
             cells = heard.answer_plan();
             last_key = last_call.last().map(|n| n.key);
         }

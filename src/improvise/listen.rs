@@ -187,10 +187,24 @@ impl Call {
     }
 }
 
+/// What a model that hears is told with one of a call's tokens, as training tells
+/// it of a master's: where it starts, the chord there and the note before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallStep {
+    /// Onset (twelfths of a beat from the timeline's first bar line).
+    pub at: i64,
+    /// The chord sounding at the onset, if known.
+    pub chord: Option<Harmony>,
+    /// The key of the call's last note before it.
+    pub previous: Option<u8>,
+}
+
 /// A call in the model's tokens, and its opening cell for the answer to restate.
 #[derive(Debug, Clone, Copy)]
 pub struct Heard {
     tokens: [u16; MAX_CALL_TOKENS],
+    /// What a model that hears is told with each token.
+    steps: [CallStep; MAX_CALL_TOKENS],
     len: usize,
     /// The call's opening: up to [`CELL_TOKENS`](super::motif::CELL_TOKENS) tokens
     /// from its first note, with the intervals between its notes and the lengths
@@ -212,6 +226,7 @@ impl Default for Heard {
     fn default() -> Self {
         Self {
             tokens: [0; MAX_CALL_TOKENS],
+            steps: [CallStep::default(); MAX_CALL_TOKENS],
             len: 0,
             cell: Cell::default(),
             notes: 0,
@@ -229,11 +244,17 @@ impl Heard {
         &self.tokens[..self.len]
     }
 
-    fn push(&mut self, token: u16, interval: Option<i8>, at: i64, length: i64, note: bool) {
+    /// What is heard with each token, in order (as [`Heard::tokens`]).
+    pub fn steps(&self) -> &[CallStep] {
+        &self.steps[..self.len]
+    }
+
+    fn push(&mut self, token: u16, interval: Option<i8>, at: i64, length: i64, note: bool, chord: Option<Harmony>) {
         if self.len >= MAX_CALL_TOKENS {
             return;
         }
         self.tokens[self.len] = token;
+        self.steps[self.len] = CallStep { at, chord, previous: self.prev_key };
         self.len += 1;
         if self.cell.is_full() || (self.cell.is_empty() && !note) {
             return;
@@ -293,7 +314,7 @@ impl Heard {
             let interval = self.prev_key.map(|p| (n.key as i32 - p as i32).clamp(-127, 127) as i8);
             if let Some(t) = model.nearest_token(kind, end - n.start, interval) {
                 self.notes += 1;
-                self.push(t, interval, n.start, end - n.start, true);
+                self.push(t, interval, n.start, end - n.start, true, harmony);
             }
             if let Some(p) = self.prev_key
                 && self.moves_len < MAX_SHAPE_MOVES
@@ -302,17 +323,19 @@ impl Heard {
                 self.moves_len += 1;
             }
             self.prev_key = Some(n.key);
-            self.rest(end, next.min(end + MAX_GAP_TICKS), model);
+            self.rest(end, next.min(end + MAX_GAP_TICKS), changes, harmony, model);
             self.done += 1;
         }
     }
 
-    /// Speaks the silence from `from` to `to` (twelfths) as rests, longest first.
-    fn rest(&mut self, from: i64, to: i64, model: &LiveModel) {
+    /// Speaks the silence from `from` to `to` (twelfths) as rests, longest first,
+    /// each heard over the chord `changes` has there, else the note's before it.
+    fn rest(&mut self, from: i64, to: i64, changes: &impl ChangeSource, before: Option<Harmony>, model: &LiveModel) {
         let mut at = from;
         while at < to && self.len < MAX_CALL_TOKENS {
             let Some((t, len)) = model.nearest_rest(to - at) else { return };
-            self.push(t, None, at, len.min(to - at), false);
+            let chord = changes.chord_at(Ratio::new(at, TICKS_PER_BEAT)).map(|s| s.harmony).or(before);
+            self.push(t, None, at, len.min(to - at), false, chord);
             at += len.max(1);
         }
     }

@@ -521,16 +521,16 @@ impl Improviser {
 
     /// Hears a call: its tokens are stepped through the LSTM (teacher forcing), so
     /// the answer starts from a state that has heard it, and become the recent
-    /// tokens guidance knows. Work bounded by [`listen::MAX_CALL_TOKENS`] steps.
-    pub fn hear(&mut self, tokens: &[u16]) {
+    /// tokens guidance knows; `steps` are what a model that hears is told with each
+    /// ([`listen::Heard::steps`]). Work bounded by [`listen::MAX_CALL_TOKENS`] steps.
+    pub fn hear(&mut self, tokens: &[u16], steps: &[listen::CallStep]) {
         let n = self.live.n_values();
-        // A model that hears is told where each of the call's tokens falls from
-        // the call's downbeat (its chords are not kept with its tokens).
-        let mut at = 0;
-        for &t in tokens {
+        // A model that hears is told where each of the call's tokens falls, the
+        // chord there and the call's note before it, as training told it of a master's.
+        for (&t, s) in tokens.iter().zip(steps) {
             if (t as usize) < n {
-                self.step_model(None, at, JazzStyle::All);
-                at += self.live.lengths[t as usize].unwrap_or(0);
+                let previous = s.previous.map(i32::from);
+                self.step_model_hearing(s.chord.as_ref(), s.at, previous, JazzStyle::All);
                 self.prev = Some(t as usize);
                 self.line.recent.push(t);
             }
@@ -641,6 +641,12 @@ impl Improviser {
     /// the chord at the next onset (`chord`), where it falls (`tick`, twelfths of a
     /// beat), the previous note and the style.
     fn step_model(&mut self, chord: Option<&Harmony>, tick: i64, style: JazzStyle) {
+        let previous = self.decoder.prev().map(Pitch::ps);
+        self.step_model_hearing(chord, tick, previous, style);
+    }
+
+    /// [`Improviser::step_model`] after the note on key `previous` (not the line's own).
+    fn step_model_hearing(&mut self, chord: Option<&Harmony>, tick: i64, previous: Option<i32>, style: JazzStyle) {
         let m = &mut *self.live;
         if m.model.heard() == 0 {
             m.model.step(&mut m.state, self.prev);
@@ -649,7 +655,6 @@ impl Improviser {
         let id = chord.map(|h| (h.root, h.pcs));
         let changed = id != self.heard_chord;
         self.heard_chord = id;
-        let previous = self.decoder.prev().map(Pitch::ps);
         let heard = crate::hearing::heard(chord, previous, tick, changed, style);
         m.model.step_heard(&mut m.state, self.prev, &heard);
     }
@@ -1110,6 +1115,38 @@ mod tests {
 
     fn live() -> Box<LiveModel> {
         Box::new(LiveModel::new(&crate::default_weights().unwrap(), "test".into()))
+    }
+
+    #[test]
+    fn a_call_heard_note_by_note_leaves_the_state_hearing_it_whole_does() {
+        use listen::{Heard, HeardNote};
+        let w = crate::masters_weights().unwrap();
+        let dm7 = Harmony::new(&[50, 53, 57, 60]);
+        let none = changes::HeldChord { harmony: None, since: None };
+        // A call starting on beat 3 of bar 2, each note with the chord heard under it.
+        let note = |start: i64, end: i64, key| HeardNote { start: 60 + start, end: 60 + end, key, harmony: Some(dm7) };
+        let notes = [note(0, 6, 62), note(6, 12, 65), note(15, 18, 69), note(18, 30, 64), note(42, 48, 61)];
+        let mut whole = Improviser::new(Box::new(LiveModel::new(&w, "test".into())), 7);
+        let mut heard = Heard::default();
+        heard.encode(&notes, 120, &none, whole.model());
+        // Each token is heard where it falls, over its chord, after the note before it.
+        assert_eq!(heard.steps()[0], listen::CallStep { at: 60, chord: Some(dm7), previous: None });
+        assert_eq!((heard.steps()[1].at, heard.steps()[1].previous), (66, Some(62)));
+        assert!(heard.steps().iter().all(|s| s.chord == Some(dm7)));
+        whole.hear(heard.tokens(), heard.steps());
+        let mut parts = Improviser::new(Box::new(LiveModel::new(&w, "test".into())), 7);
+        for (tokens, steps) in heard.tokens().chunks(2).zip(heard.steps().chunks(2)) {
+            parts.hear(tokens, steps);
+        }
+        assert_eq!(parts.live.state.probs(), whole.live.state.probs());
+        // Another chord under the same notes is heard: the state differs.
+        let mut g7 = Improviser::new(Box::new(LiveModel::new(&w, "test".into())), 7);
+        let mut other = Heard::default();
+        let g = Harmony::new(&[55, 59, 62, 65]);
+        let moved: Vec<HeardNote> = notes.iter().map(|n| HeardNote { harmony: Some(g), ..*n }).collect();
+        other.encode(&moved, 120, &none, g7.model());
+        g7.hear(other.tokens(), other.steps());
+        assert_ne!(g7.live.state.probs(), whole.live.state.probs());
     }
 
     #[test]

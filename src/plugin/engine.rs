@@ -741,8 +741,9 @@ impl Engine {
 
     /// Steps the encoded tokens not yet heard through the model.
     fn step_heard(&mut self) {
-        let tokens = self.heard.tokens();
-        self.improviser.hear(&tokens[self.stepped.min(tokens.len())..]);
+        let (tokens, steps) = (self.heard.tokens(), self.heard.steps());
+        let from = self.stepped.min(tokens.len());
+        self.improviser.hear(&tokens[from..], &steps[from..]);
         self.stepped = tokens.len();
     }
 
