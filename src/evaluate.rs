@@ -327,6 +327,9 @@ pub fn rows(m: &Measures) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The bar evaluate counts in: 4 beats.
+const FOUR_FOUR: crate::score::Beats = crate::score::Beats::new_raw(4, 1);
+
 /// A solo read from a MIDI file, ready to be measured.
 #[derive(Debug, Clone)]
 pub struct Subject {
@@ -340,6 +343,9 @@ pub struct Subject {
     pub bars: usize,
     /// Its grammar tokens, as training would encode it.
     pub tokens: Vec<String>,
+    /// Its line in the masters' grammar, as training a model that hears would
+    /// encode it (bars of 4 beats): what that model's copy measure reads.
+    pub lines: Vec<Vec<crate::grammar::masters::LineStep>>,
     /// The style it was played in, where the file says (a WJD solo's `meta.csv` label).
     pub style: Option<crate::hearing::JazzStyle>,
 }
@@ -417,6 +423,7 @@ pub fn subject_from_midi(
         first_bar,
         bars,
         tokens,
+        lines: crate::masters::lines_of_measures(&measures, FOUR_FOUR),
         style: None,
     })
 }
@@ -532,7 +539,8 @@ fn subject_of_measures(measures: &[crate::score::Measure]) -> Subject {
     let first_bar = measures.first().map_or(0, |m| m.bar);
     let bars = measures.last().map_or(0, |m| (m.bar - first_bar + 1) as usize);
     let tokens = measures.iter().flat_map(crate::grammar::encode_measure).map(|t| t.to_string()).collect();
-    Subject { notes, chords: timeline_of(measures), first_bar, bars, tokens, style: None }
+    let lines = crate::masters::lines_of_measures(measures, FOUR_FOUR);
+    Subject { notes, chords: timeline_of(measures), first_bar, bars, tokens, lines, style: None }
 }
 
 /// A WJD solo: notes at their metrical positions with the lengths they were

@@ -10,7 +10,7 @@ use crate::grammar::{Harmony, Token, Vocabulary};
 use crate::hearing::{JazzStyle, STYLE, heard};
 use crate::model::Heard;
 use crate::mt19937::Mt19937;
-use crate::score::{ElementKind, quantize};
+use crate::score::{Beats, ElementKind, Measure, quantize};
 use std::collections::HashMap;
 
 /// A token kept in the vocabulary must occur at least this often in the corpus;
@@ -28,8 +28,13 @@ use crate::improvise::grid::TICKS_PER_BEAT as TICKS;
 
 /// A corpus's line in the masters' grammar, one sequence per stretch of playing.
 pub fn lines_of(corpus: &Corpus) -> Vec<Vec<LineStep>> {
+    lines_of_measures(&corpus.measures, corpus.beats_per_bar)
+}
+
+/// [`lines_of`] for measures of `beats_per_bar` beats (a solo read for measuring).
+pub fn lines_of_measures(measures: &[Measure], beats_per_bar: Beats) -> Vec<Vec<LineStep>> {
     let mut notes: Vec<LineNote> = Vec::new();
-    for m in &corpus.measures {
+    for m in measures {
         for e in &m.elements {
             if let ElementKind::Note { key, .. } = e.kind {
                 let onset = (quantize(e.offset) * TICKS).round().to_integer();
@@ -40,7 +45,7 @@ pub fn lines_of(corpus: &Corpus) -> Vec<Vec<LineStep>> {
             }
         }
     }
-    let track = ChordTrack::of(corpus);
+    let track = ChordTrack::of_measures(measures, beats_per_bar);
     encode_line(&notes, |t| track.at(t))
 }
 
@@ -56,9 +61,14 @@ pub struct ChordTrack {
 impl ChordTrack {
     /// The changes of a corpus.
     pub fn of(corpus: &Corpus) -> Self {
-        let bar = (corpus.beats_per_bar * TICKS).to_integer().max(1);
+        Self::of_measures(&corpus.measures, corpus.beats_per_bar)
+    }
+
+    /// The changes of measures of `beats_per_bar` beats.
+    pub fn of_measures(measures: &[Measure], beats_per_bar: Beats) -> Self {
+        let bar = (beats_per_bar * TICKS).to_integer().max(1);
         let mut bars = HashMap::new();
-        for m in &corpus.measures {
+        for m in measures {
             let start = (m.start * TICKS).round().to_integer();
             let chords =
                 m.chords.iter().map(|c| ((c.offset * TICKS).round().to_integer(), Harmony::new(&c.keys))).collect();

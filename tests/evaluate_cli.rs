@@ -113,3 +113,29 @@ fn generate_writes_the_tokens_it_drew() {
     let midi = improv::midi::MidiFile::parse(&std::fs::read(dir.path().join("s.mid")).unwrap()).unwrap();
     assert_eq!(midi.parts[0].notes.len(), notes);
 }
+
+/// The longest copy `improv evaluate` prints for a file.
+fn longest_copy(stdout: &str) -> usize {
+    let line = stdout.lines().find(|l| l.contains("longest verbatim copy")).expect("a copy line");
+    line.split_whitespace().last().unwrap().parse().expect("a number")
+}
+
+#[test]
+fn the_masters_copy_measure_reads_a_solo_in_their_grammar() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // A solo the masters' model learned from is found whole in its training tokens.
+    let wjd = root.join("data/wjd/melody/ArtPepper_Anthropology_FINAL.csv");
+    let out = improv(dir.path(), &["evaluate", wjd.to_str().unwrap(), "--model", "wjd"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let whole = longest_copy(&String::from_utf8_lossy(&out.stdout));
+    assert!(whole > 300, "{whole}");
+    // Its own guided solo copies no more than guidance allows (8 tokens).
+    let out = improv(dir.path(), &["generate", "--seed", "4", "--bars", "16", "--feel", "straight", "-o", "s.mid"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = improv(dir.path(), &["evaluate", "s.mid", "--model", "wjd"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let copied = longest_copy(&String::from_utf8_lossy(&out.stdout));
+    println!("a WJD solo it learned: {whole} tokens found whole; its own guided solo: {copied}");
+    assert!((1..=8).contains(&copied), "{copied}");
+}

@@ -42,9 +42,14 @@ pub struct Args {
     /// card's grid and position measures always read the line on the 12-per-beat grid).
     #[arg(long)]
     quantize: bool,
-    /// The weights whose training tokens the copy measure checks (default: the embedded weights).
+    /// The weights whose training tokens the copy measure checks (default: --model's).
     #[arg(long)]
     weights: Option<PathBuf>,
+    /// The embedded model whose training tokens the copy measure checks: metheny (the
+    /// seed grammar, the default) or wjd (the masters' grammar, against every WJD solo
+    /// the model learned from).
+    #[arg(long, value_enum, default_value_t = crate::model_cmd::ModelChoice::Metheny)]
+    model: crate::model_cmd::ModelChoice,
     /// With --against a corpus of labelled solos (the WJD): the styles to hold the solos' style
     /// against, comma-separated (default: every style the corpus has), e.g. traditional,swing,cool,bebop.
     #[arg(long, value_delimiter = ',', value_parser = crate::generate_cmd::style_parser())]
@@ -102,10 +107,15 @@ fn changes(args: &Args) -> Result<Option<Changes>, String> {
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
-    let (weights, _) = load_weights(args.weights.as_ref(), crate::model_cmd::ModelChoice::Metheny)?;
+    let (weights, _) = load_weights(args.weights.as_ref(), args.model)?;
     let vocabulary = weights.vocabulary.values();
     let training: Vec<Vec<String>> =
         weights.corpus.iter().map(|s| s.iter().map(|&t| vocabulary[t as usize].clone()).collect()).collect();
+    // A model that hears learned the masters' grammar: a solo is read in it, each
+    // token mapped to the nearest the model knows, as its training was.
+    let hears = weights.hearing != 0;
+    let masters_training: Vec<Vec<usize>> =
+        weights.corpus.iter().map(|s| s.iter().map(|&t| t as usize).collect()).collect();
     let changes = changes(args)?;
     let options = CorpusOptions { melody: args.melody_track.clone(), chords: None, window: None };
     let against = args.against.as_ref().map(|dir| corpus_card(dir)).transpose()?;
@@ -118,8 +128,16 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
         let s = subject_from_path(path, &options, changes.as_ref(), args.quantize)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let copy = (!training.is_empty()).then_some((s.tokens.as_slice(), training.as_slice()));
-        all.push((path.display().to_string(), measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)));
+        let measured = if hears {
+            let lines = improv::masters::index_lines(&s.lines, &weights.vocabulary, improv::hearing::JazzStyle::All);
+            let solo: Vec<usize> = lines.iter().flat_map(|l| l.tokens.iter().copied()).collect();
+            let copy = (!masters_training.is_empty()).then_some((solo.as_slice(), masters_training.as_slice()));
+            measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)
+        } else {
+            let copy = (!training.is_empty()).then_some((s.tokens.as_slice(), training.as_slice()));
+            measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)
+        };
+        all.push((path.display().to_string(), measured));
         profiles.push(profile_of(&s));
         let played = feel_from_path(path, &options).map_err(|e| format!("{}: {e}", path.display()))?;
         feels.push(improv::feel::measure(&played));
