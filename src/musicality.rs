@@ -275,17 +275,10 @@ fn cell(v: f64, percent: bool) -> String {
     }
 }
 
-/// A further measure: name, value, shown as a percentage.
-type Extra = (&'static str, fn(&Measures) -> f64, bool);
-
-/// The study as Markdown: the targets with corpus, plain and guided side by side,
-/// then the other measures.
-pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
+/// One table row per target: the corpus's, the unguided and the guided value, and
+/// whether the guided one meets it.
+fn target_rows(corpus: &Row, plain: &Row, guided: &Row) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
-        "| measure | target | Metheny corpus (18 bars) | `--plain` ({} solos) | guided, defaults ({} solos) | met |\n|---|---|---|---|---|---|\n",
-        plain.solos, guided.solos
-    ));
     for t in targets() {
         let g = (t.value)(guided);
         out.push_str(&format!(
@@ -298,6 +291,21 @@ pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
             if (t.met)(g) { "yes" } else { "**no**" }
         ));
     }
+    out
+}
+
+/// A further measure: name, value, shown as a percentage.
+type Extra = (&'static str, fn(&Measures) -> f64, bool);
+
+/// The study as Markdown: the targets with corpus, plain and guided side by side,
+/// then the other measures.
+pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "| measure | target | Metheny corpus (18 bars) | `--plain` ({} solos) | guided, defaults ({} solos) | met |\n|---|---|---|---|---|---|\n",
+        plain.solos, guided.solos
+    ));
+    out.push_str(&target_rows(corpus, plain, guided));
     let other: [Extra; 9] = [
         ("chord tones", |m| m.chord, true),
         ("scale tones", |m| m.scale, true),
@@ -357,18 +365,7 @@ pub fn report_masters(wjd: &Row, plain: &Row, guided: &Row, seeds: usize) -> Str
         "| measure | target | WJD ({} solos) | masters' `--plain` ({} solos) | masters' guided ({} solos) | met |\n|---|---|---|---|---|---|\n",
         wjd.solos, plain.solos, guided.solos
     ));
-    for t in targets() {
-        let g = (t.value)(guided);
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            t.name,
-            t.wanted,
-            cell((t.value)(wjd), t.percent),
-            cell((t.value)(plain), t.percent),
-            cell(g, t.percent),
-            if (t.met)(g) { "yes" } else { "**no**" }
-        ));
-    }
+    out.push_str(&target_rows(wjd, plain, guided));
     out.push_str(&format!(
         "\n{seeds} seeds × {} progressions × temperatures {:?}, {BARS} bars each, top-k 16, style all; \
          the WJD column measures each readable solo over its own bars (H1 and the report card are in the next section).\n",
