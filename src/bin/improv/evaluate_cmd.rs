@@ -108,14 +108,9 @@ fn changes(args: &Args) -> Result<Option<Changes>, String> {
 
 pub fn run(args: &Args) -> Result<(), String> {
     let (weights, _) = load_weights(args.weights.as_ref(), args.model)?;
-    let vocabulary = weights.vocabulary.values();
-    let training: Vec<Vec<String>> =
-        weights.corpus.iter().map(|s| s.iter().map(|&t| vocabulary[t as usize].clone()).collect()).collect();
-    // A model that hears learned the masters' grammar: a solo is read in it, each
-    // token mapped to the nearest the model knows, as its training was.
+    // The copy measure compares vocabulary indices with the training sequences.
+    let training: Vec<Vec<usize>> = weights.corpus.iter().map(|s| s.iter().map(|&t| t as usize).collect()).collect();
     let hears = weights.hearing != 0;
-    let masters_training: Vec<Vec<usize>> =
-        weights.corpus.iter().map(|s| s.iter().map(|&t| t as usize).collect()).collect();
     let changes = changes(args)?;
     let options = CorpusOptions { melody: args.melody_track.clone(), chords: None, window: None };
     let against = args.against.as_ref().map(|dir| corpus_card(dir)).transpose()?;
@@ -128,16 +123,17 @@ pub fn run(args: &Args) -> Result<(), String> {
         }
         let s = subject_from_path(path, &options, changes.as_ref(), args.quantize)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let measured = if hears {
+        // A model that hears learned the masters' grammar: the solo is read in it, each
+        // token mapped to the nearest the model knows, as its training was. In the seed
+        // grammar a token the vocabulary lacks matches nothing.
+        let solo: Vec<usize> = if hears {
             let lines = improv::masters::index_lines(&s.lines, &weights.vocabulary, improv::hearing::JazzStyle::All);
-            let solo: Vec<usize> = lines.iter().flat_map(|l| l.tokens.iter().copied()).collect();
-            let copy = (!masters_training.is_empty()).then_some((solo.as_slice(), masters_training.as_slice()));
-            measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)
+            lines.iter().flat_map(|l| l.tokens.iter().copied()).collect()
         } else {
-            let copy = (!training.is_empty()).then_some((s.tokens.as_slice(), training.as_slice()));
-            measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)
+            s.tokens.iter().map(|t| weights.vocabulary.index(t).unwrap_or(usize::MAX)).collect()
         };
-        all.push((path.display().to_string(), measured));
+        let copy = (!training.is_empty()).then_some((solo.as_slice(), training.as_slice()));
+        all.push((path.display().to_string(), measure(&s.notes, &s.chords, s.first_bar, s.bars, copy)));
         profiles.push(profile_of(&s));
         let played = feel_from_path(path, &options).map_err(|e| format!("{}: {e}", path.display()))?;
         feels.push(improv::feel::measure(&played));
