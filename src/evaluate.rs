@@ -431,8 +431,8 @@ pub fn subject_from_midi(
 /// A solo read from any file Improv reads: MIDI (as [`subject_from_midi`]),
 /// MusicXML (its melody against its chord symbols, as written), or a WJD solo
 /// (its notes at their metrical positions with their played lengths, against its
-/// beat track's changes; notes under `NC` left out). `changes` and `quantize`
-/// apply to MIDI.
+/// beat track's changes; notes under `NC` left out). `changes` applies to MIDI;
+/// `quantize` reads a MIDI or WJD performance as training reads it, on the grids.
 pub fn subject_from_path(
     path: &std::path::Path,
     options: &crate::corpus::CorpusOptions,
@@ -458,7 +458,7 @@ pub fn subject_from_path(
             if solo.beats_per_bar != 4 {
                 return Err(crate::corpus::CorpusError::Meter(solo.signature.clone()));
             }
-            subject_of_solo(&mut solo)
+            subject_of_solo(&mut solo, quantize)
         }
     }
 }
@@ -545,13 +545,17 @@ fn subject_of_measures(measures: &[crate::score::Measure]) -> Subject {
 
 /// A WJD solo: notes at their metrical positions with the lengths they were
 /// played, against the changes of the bars the grammar reads.
-fn subject_of_solo(solo: &mut crate::wjd::Solo) -> Result<Subject, crate::corpus::CorpusError> {
+fn subject_of_solo(solo: &mut crate::wjd::Solo, quantize: bool) -> Result<Subject, crate::corpus::CorpusError> {
     let measures = solo.measures();
     if measures.is_empty() {
         return Err(crate::corpus::CorpusError::NoMeasures { melody: "melody".into(), chords: "beat track".into() });
     }
     let mut subject = subject_of_measures(&measures);
     subject.style = solo.meta.as_ref().and_then(|m| crate::hearing::JazzStyle::from_label(&m.style));
+    if quantize {
+        // The measures' notes are the ones training reads, snapped to the grids.
+        return Ok(subject);
+    }
     // Measures are numbered as the database numbers bars; the played notes count from the pickup.
     let shift = (solo.pickup_bars * solo.beats_per_bar) as f64;
     let first = beat_f64(measures[0].start);

@@ -49,17 +49,31 @@ fn midi() -> Vec<u8> {
 /// The same line as the WJD writes it: bar, beat, tatum of the beat's division,
 /// seconds at 120 BPM (a beat is 0.5 s).
 fn wjd(dir: &Path) {
+    wjd_of(dir, &LINE);
+}
+
+/// [`LINE`] with its second note played late, 11/20 of a beat after the first (as a
+/// player lays back): off both grids as played, on the eighth's "and" as training reads it.
+const LATE: [(i64, i64, i64, i64, u8); 8] = {
+    let mut line = LINE;
+    line[1] = (11, 20, 9, 20, 63);
+    line
+};
+
+/// A line as the WJD writes it (each onset's tatum in a division of the beat by its
+/// denominator; a beat's first note in eighths).
+fn wjd_of(dir: &Path, line: &[(i64, i64, i64, i64, u8)]) {
     for sub in ["melody", "beats"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     let mut melody = String::from(
         "onset,duration,period,division,bar,beat,tatum,beat_duration,signature,pitch,loud_max,loud_median,phrase_id,phrase_begin,chorus_id,chord,form,idea\n",
     );
-    for (i, &(n, d, ln, ld, key)) in LINE.iter().enumerate() {
+    for (i, &(n, d, ln, ld, key)) in line.iter().enumerate() {
         let at = n as f64 / d as f64;
         let (bar, beat) = ((at / 4.0).floor() as i64, (at.floor() as i64 % 4) + 1);
         let frac = at - at.floor();
-        let division = if (frac * 3.0 - (frac * 3.0).round()).abs() < 1e-9 && frac != 0.0 { 3 } else { 2 };
+        let division = if frac == 0.0 { 2 } else { d };
         let tatum = (frac * division as f64).round() as i64 + 1;
         let chord = if bar == 0 { "C-7" } else { "F7" };
         let seconds = ln as f64 / ld as f64 * 0.5;
@@ -160,4 +174,36 @@ fn a_wjd_solo_is_measured_at_its_metrical_positions() {
     let corpus = improv(dir.path(), &["corpus", "melody/Hand_Made_FINAL.csv"]);
     let text = String::from_utf8_lossy(&corpus.stdout);
     assert!(text.contains("WJD solo: A Player — Hand Made (ts, BEBOP, SWING feel, 120 BPM, 2026)"), "{text}");
+}
+
+#[test]
+fn quantize_reads_a_wjd_solo_and_the_corpus_as_training_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("take.mid"), midi()).unwrap();
+    let corpus = dir.path().join("corpus");
+    wjd_of(&corpus, &LATE);
+    let measures = |quantize: bool| {
+        let mut args = vec!["evaluate", "corpus/melody/Hand_Made_FINAL.csv", "--json"];
+        args.extend(quantize.then_some("--quantize"));
+        let out = improv(dir.path(), &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()[0]["measures"].clone()
+    };
+    // As played, the late note sits at 7/12 of its beat, off both grids; read as
+    // training reads it, it is back on the eighth's "and".
+    close(&measures(false), "off_grid", 1.0 / 8.0);
+    close(&measures(true), "off_grid", 0.0);
+    // Held against the corpus read the same way, the take is the line it learned.
+    let card = |quantize: bool| {
+        let mut args = vec!["evaluate", "take.mid", "--against", "corpus", "--json"];
+        args.extend(quantize.then_some("--quantize"));
+        let out = improv(dir.path(), &args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (played, learned) = (card(false), card(true));
+    check_card(&learned["corpus"]);
+    close(&learned["overlap"], "positions", 1.0);
+    close(&played["overlap"], "positions", 7.0 / 8.0);
+    assert_eq!(played["corpus"]["histograms"]["positions"][7], 1, "{}", played["corpus"]);
 }

@@ -38,8 +38,9 @@ pub struct Args {
     /// Melody track: index, TRACK:CHANNEL, or name (default: chosen automatically).
     #[arg(long)]
     melody_track: Option<String>,
-    /// Snap every measure's onsets to the 1/4 and 1/3 beat grids first, as training does (the report
-    /// card's grid and position measures always read the line on the 12-per-beat grid).
+    /// Snap every measure's onsets to the 1/4 and 1/3 beat grids first, as training does, in the solos
+    /// and in the --against corpus: the notes the model learned from, not as they were played (the
+    /// report card's grid and position measures always read the line on the 12-per-beat grid).
     #[arg(long)]
     quantize: bool,
     /// The weights whose training tokens the copy measure checks (default: --model's).
@@ -113,7 +114,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     let hears = weights.hearing != 0;
     let changes = changes(args)?;
     let options = CorpusOptions { melody: args.melody_track.clone(), chords: None, window: None };
-    let against = args.against.as_ref().map(|dir| corpus_card(dir)).transpose()?;
+    let against = args.against.as_ref().map(|dir| corpus_card(dir, args.quantize)).transpose()?;
     let mut all: Vec<(String, Measures)> = Vec::new();
     let mut profiles: Vec<Profile> = Vec::new();
     let mut feels: Vec<Feel> = Vec::new();
@@ -196,7 +197,7 @@ fn profile_of(s: &Subject) -> Profile {
 type CorpusCards = (String, Card, FeelCard, usize, Option<StyleMap>);
 
 /// The card of every solo in a corpus folder, with how many files were refused.
-fn corpus_card(dir: &std::path::Path) -> Result<CorpusCards, String> {
+fn corpus_card(dir: &std::path::Path, quantize: bool) -> Result<CorpusCards, String> {
     if !dir.is_dir() {
         return Err(format!("{}: --against takes a folder of solos (MIDI, MusicXML or WJD CSV)", dir.display()));
     }
@@ -207,7 +208,7 @@ fn corpus_card(dir: &std::path::Path) -> Result<CorpusCards, String> {
     let read: Vec<Option<(Profile, Feel, Option<JazzStyle>)>> = music
         .par_iter()
         .map(|path| {
-            let s = subject_from_path(path, &options, None, false).ok()?;
+            let s = subject_from_path(path, &options, None, quantize).ok()?;
             let played = feel_from_path(path, &options).ok()?;
             Some((profile_of(&s), improv::feel::measure(&played), s.style))
         })
