@@ -4,7 +4,8 @@
 # × 6 progressions (as scripts/masters-study.sh), 32 bars at 130 BPM, the line
 # straight; each style's solos held against the WJD's solos of the four styles by
 # `improv evaluate --styles` (notes per bar, H1, sixteenth/eighth/triplet gap shares,
-# each scaled by its spread over the WJD's solos). Release mode; about 2 minutes.
+# each scaled by its spread over the WJD's solos), against the WJD as played and as
+# training reads it (`--quantize`). Release mode; about 3 minutes.
 # Usage: bash scripts/style-study.sh [OUT_DIR] [extra generate flags…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,6 @@ seeds="${SEEDS:-20}"
 heard=0
 for run in plain guided; do
   flag=(); [ "$run" = plain ] && flag=(--plain)
-  right=0
   for style in "${styles[@]}"; do
     dir="$out/$run-$style"
     mkdir -p "$dir"; rm -f "$dir"/*.mid
@@ -35,14 +35,21 @@ for run in plain guided; do
           --feel straight "${flag[@]}" "${extra[@]}" --chords "${progressions[$i]}" -o "$dir/p$i-s$seed.mid" > /dev/null
       done
     done
-    echo "== $run, --style $style"
-    report=$(target/release/improv evaluate "$dir"/*.mid --against data/wjd --styles traditional,swing,cool,bebop)
-    echo "$report" | sed -n '/^Nearest style/,$p'
-    nearest=$(echo "$report" | sed -n 's/^  nearest: //p')
-    [ "$nearest" = "$style" ] && right=$((right + 1))
   done
-  echo "== $run: $right of 4 styles nearest their own WJD solos"
-  echo
-  [ "$right" -ge 3 ] && heard=$((heard + 1))
+  for reading in played learned; do
+    quantize=(); [ "$reading" = learned ] && quantize=(--quantize)
+    right=0
+    for style in "${styles[@]}"; do
+      echo "== $run, --style $style, against the WJD as $reading"
+      report=$(target/release/improv evaluate "$out/$run-$style"/*.mid "${quantize[@]}" --against data/wjd \
+        --styles traditional,swing,cool,bebop)
+      echo "$report" | sed -n '/^Nearest style/,$p'
+      nearest=$(echo "$report" | sed -n 's/^  nearest: //p')
+      [ "$nearest" = "$style" ] && right=$((right + 1))
+    done
+    echo "== $run, as $reading: $right of 4 styles nearest their own WJD solos"
+    echo
+    [ "$reading" = played ] && [ "$right" -ge 3 ] && heard=$((heard + 1))
+  done
 done
-echo "styles heard (3 of 4 nearest their own) in $heard of 2 runs"
+echo "styles heard (3 of 4 nearest their own, as played) in $heard of 2 runs"
