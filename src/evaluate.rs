@@ -544,7 +544,8 @@ fn subject_of_measures(measures: &[crate::score::Measure]) -> Subject {
 }
 
 /// A WJD solo: notes at their metrical positions with the lengths they were
-/// played, against the changes of the bars the grammar reads.
+/// played (with `quantize`, its measures' notes, snapped to the grids as training
+/// reads them), against the changes of the bars the grammar reads.
 fn subject_of_solo(solo: &mut crate::wjd::Solo, quantize: bool) -> Result<Subject, crate::corpus::CorpusError> {
     let measures = solo.measures();
     if measures.is_empty() {
