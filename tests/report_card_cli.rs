@@ -182,25 +182,23 @@ fn quantize_reads_a_wjd_solo_and_the_corpus_as_training_does() {
     std::fs::write(dir.path().join("take.mid"), midi()).unwrap();
     let corpus = dir.path().join("corpus");
     wjd_of(&corpus, &LATE);
-    let measures = |quantize: bool| {
-        let mut args = vec!["evaluate", "corpus/melody/Hand_Made_FINAL.csv", "--json"];
-        args.extend(quantize.then_some("--quantize"));
-        let out = improv(dir.path(), &args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()[0]["measures"].clone()
-    };
-    // As played, the late note sits at 7/12 of its beat, off both grids; read as
-    // training reads it, it is back on the eighth's "and".
-    close(&measures(false), "off_grid", 1.0 / 8.0);
-    close(&measures(true), "off_grid", 0.0);
-    // Held against the corpus read the same way, the take is the line it learned.
-    let card = |quantize: bool| {
-        let mut args = vec!["evaluate", "take.mid", "--against", "corpus", "--json"];
+    // `improv evaluate ARGS --json`, with `--quantize` or not.
+    let evaluate = |args: &[&str], quantize: bool| {
+        let mut args = args.to_vec();
+        args.push("--json");
         args.extend(quantize.then_some("--quantize"));
         let out = improv(dir.path(), &args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
+    let measures =
+        |quantize: bool| evaluate(&["evaluate", "corpus/melody/Hand_Made_FINAL.csv"], quantize)[0]["measures"].clone();
+    // As played, the late note sits at 7/12 of its beat, off both grids; read as
+    // training reads it, it is back on the eighth's "and".
+    close(&measures(false), "off_grid", 1.0 / 8.0);
+    close(&measures(true), "off_grid", 0.0);
+    // Held against the corpus read the same way, the take is the line it learned.
+    let card = |quantize: bool| evaluate(&["evaluate", "take.mid", "--against", "corpus"], quantize);
     let (played, learned) = (card(false), card(true));
     check_card(&learned["corpus"]);
     close(&learned["overlap"], "positions", 1.0);
