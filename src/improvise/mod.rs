@@ -390,6 +390,15 @@ fn pitch_weight(key: i32, cx: &PitchContext) -> f32 {
     w
 }
 
+/// What a bent restated token keeps first ([`Improviser::nearest_allowed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nearest {
+    /// Its type (a call's note keeps what it was against the chord).
+    Type,
+    /// Its length, then its interval window (a cell keeps its rhythm and contour).
+    Rhythm,
+}
+
 /// What guidance weighs every token of one step against, in twelfths of a beat.
 #[derive(Debug, Clone, Copy)]
 struct Weighing {
@@ -852,7 +861,14 @@ impl Improviser {
             // A call's cell bends where it must: a token the rules forbid here is
             // replaced by the allowed one nearest to it, not dropped with the cell.
             if t < n && !self.live.bias[t].is_finite() && self.line.motifs.restating_call() {
-                t = self.nearest_allowed(t).unwrap_or(t);
+                t = self.nearest_allowed(t, Nearest::Type).unwrap_or(t);
+            } else if t < n && !self.live.bias[t].is_finite() && self.live.hears() && self.line.motifs.bend() {
+                // A masters' token pins its pitch to its type in a narrow window, so
+                // over a new chord one note of a cell often cannot keep its type
+                // though its rhythm and contour still fit: that one note bends, as a
+                // player's sequence does (the seed grammar's wide windows rarely
+                // misfit, and its cells are given up as they always were).
+                t = self.nearest_allowed(t, Nearest::Rhythm).unwrap_or(t);
             }
             if t < n && self.live.bias[t].is_finite() && matches!(phase, Phase::Playing { .. }) {
                 self.live.bias[..n].fill(f32::NEG_INFINITY);
@@ -982,9 +998,9 @@ impl Improviser {
     }
 
     /// The token allowed here (finite bias) nearest to token `t`: a rest for a rest,
-    /// else a note of the same type if one is allowed (any note otherwise), then the
-    /// closest length, then the closest interval window.
-    fn nearest_allowed(&self, t: usize) -> Option<usize> {
+    /// then by `first`: the same type (any note otherwise), the closest length, the
+    /// closest interval window; or the closest length, window, then type.
+    fn nearest_allowed(&self, t: usize, first: Nearest) -> Option<usize> {
         let live = &*self.live;
         let want = &live.tokens[t];
         let len = live.lengths[t].unwrap_or(0);
@@ -995,7 +1011,11 @@ impl Improviser {
             .min_by_key(|&i| {
                 let kind = i64::from(live.tokens[i].kind != want.kind);
                 let gap = (live.lengths[i].unwrap_or(0) - len).abs();
-                (kind, gap, (centre(live.windows[i]) - centre(live.windows[t])).abs(), i)
+                let window = (centre(live.windows[i]) - centre(live.windows[t])).abs();
+                match first {
+                    Nearest::Type => (kind, gap, window, i),
+                    Nearest::Rhythm => (gap, window, kind, i),
+                }
             })
     }
 

@@ -9,6 +9,10 @@ pub const CELL_TOKENS: usize = 8;
 pub const CALL_CELLS: usize = 2;
 /// Cells remembered.
 const MEMORY: usize = 8;
+/// Tokens of one restated cell that may be bent to the allowed token nearest in
+/// rhythm (a model that hears; see `Improviser::draw_guided`): one keeps the cell
+/// recognisable over a new chord, where a cell that needs more no longer is one.
+pub const MAX_BENT: u8 = 1;
 
 /// A phrase's opening: tokens and, for notes, the interval from the note before
 /// (within the cell).
@@ -75,6 +79,8 @@ pub struct Motifs {
     /// A call's cells still to restate in an answer, in order, and the next one.
     call: [Cell; CALL_CELLS],
     call_next: usize,
+    /// Tokens of the restatement being played that were bent to fit.
+    bent: u8,
 }
 
 impl Motifs {
@@ -99,13 +105,18 @@ impl Motifs {
             self.pending = Some(c);
             return true;
         }
+        self.pending = self.remembered(pick);
+        self.pending.is_some()
+    }
+
+    /// A remembered cell: `pick` in 0..1 chooses it (the most recent more often).
+    fn remembered(&self, pick: f64) -> Option<Cell> {
         let n = self.count.min(MEMORY);
         if n == 0 {
-            return false;
+            return None;
         }
         let back = if pick < 0.6 { 0 } else { ((pick - 0.6) / 0.4 * n as f64) as usize % n };
-        self.pending = Some(self.cells[(self.count - 1 - back) % MEMORY]);
-        true
+        Some(self.cells[(self.count - 1 - back) % MEMORY])
     }
 
     /// Restates the current phrase's opening as soon as the line reaches the same
@@ -116,6 +127,17 @@ impl Motifs {
             true
         } else {
             false
+        }
+    }
+
+    /// Chooses again which of the solo's own cells the waiting restatement is
+    /// (`pick` as in [`Motifs::restate`]), among those that start where it does
+    /// in the beat; a call's cell stays.
+    pub fn repick(&mut self, pick: f64) {
+        if let Some(old) = self.pending.filter(|c| !c.from_call)
+            && let Some(new) = self.remembered(pick).filter(|c| c.start == old.start)
+        {
+            self.pending = Some(new);
         }
     }
 
@@ -133,6 +155,7 @@ impl Motifs {
         {
             self.playing = Some((cell, 0));
             self.pending = None;
+            self.bent = 0;
         }
         self.next()
     }
@@ -191,6 +214,7 @@ impl Motifs {
         }
         self.pending = None;
         self.playing = self.take_call().map(|c| (c, 0));
+        self.bent = 0;
     }
 
     /// The next of a call's cells still to restate.
@@ -198,6 +222,14 @@ impl Motifs {
         let c = self.call.get(self.call_next).copied().filter(|c| c.len > 0)?;
         self.call_next += 1;
         Some(c)
+    }
+
+    /// True if the restatement being played may bend one more token to fit
+    /// ([`MAX_BENT`]); counts it.
+    pub fn bend(&mut self) -> bool {
+        let may = self.bent < MAX_BENT;
+        self.bent += u8::from(may);
+        may
     }
 
     /// Gives up the restatement (its next token does not fit here) and any waiting one.
@@ -233,5 +265,64 @@ mod tests {
         assert_eq!(m.next_at(15), Some((0, Some(2))));
         m.abort();
         assert!(!m.is_playing());
+    }
+
+    /// A phrase's opening of `CELL_TOKENS` tokens from `first`, starting `start`
+    /// twelfths into its beat, kept as a cell.
+    fn keep(m: &mut Motifs, first: u16, start: i64) {
+        for t in first..first + CELL_TOKENS as u16 {
+            m.recording.push(t, Some(2), start + 3 * (t - first) as i64);
+        }
+        m.end_phrase();
+    }
+
+    #[test]
+    fn a_restatement_bends_one_token_at_most_and_the_next_may_again() {
+        let mut m = Motifs::default();
+        keep(&mut m, 0, 0);
+        assert!(m.restate(0.0));
+        assert!(m.next_at(24).is_some());
+        assert!(m.bend(), "the first misfit bends");
+        assert!((1..5).all(|_| !m.bend()), "no further token of the same restatement");
+        m.abort();
+        assert!(m.restate(0.0));
+        assert!(m.next_at(36).is_some());
+        assert!(m.bend(), "a new restatement may bend one again");
+    }
+
+    #[test]
+    fn repicking_keeps_the_point_in_the_beat_and_a_calls_cell() {
+        let mut m = Motifs::default();
+        keep(&mut m, 0, 0);
+        keep(&mut m, 10, 3);
+        keep(&mut m, 20, 0);
+        assert!(m.restate(0.0), "the most recent: tokens 20.., on the beat");
+        // Picks near 1 reach back to the oldest cells: tokens 0.. on the beat
+        // may replace it, tokens 10.. (a sixteenth in) may not.
+        let firsts: std::collections::BTreeSet<u16> = (0..100)
+            .map(|k| {
+                let mut n = m;
+                n.repick(0.6 + 0.4 * k as f64 / 100.0);
+                assert_eq!(n.pending_start(), Some(0));
+                n.next_at(12).unwrap().0
+            })
+            .collect();
+        assert_eq!(firsts.into_iter().collect::<Vec<_>>(), vec![0, 20]);
+        // A call's cell is the answer's to restate: it stays.
+        let call = |first: u16| {
+            let mut c = Cell::default();
+            for t in 0..CELL_TOKENS as u16 {
+                c.push(first + t, Some(1), 3 * t as i64);
+            }
+            c.mark_call(3);
+            c
+        };
+        m.answer(&[call(40), call(50)]);
+        assert!(m.restate(0.9), "the call's second cell waits");
+        m.repick(0.99);
+        while m.next().is_some() {
+            m.advance();
+        }
+        assert_eq!(m.next_at(0).map(|t| t.0), Some(50));
     }
 }

@@ -221,10 +221,17 @@ impl Improviser {
         self.heard_chord = s.heard_chord;
     }
 
+    /// Puts the line on candidate `seed`'s random draws. Whether the phrase
+    /// restates the waiting cell is drawn again too (at the motif rate), so the
+    /// candidates differ in that as in everything else and a taste can prefer a
+    /// free phrase to a restatement (the first candidate keeps the line's choice).
     fn reseed(&mut self, seed: u64) {
         self.sample_rng = StdRng::seed_from_u64(seed);
         self.chooser = RngChooser(StdRng::seed_from_u64(seed.wrapping_add(1)));
         self.guide_rng = StdRng::seed_from_u64(seed.wrapping_add(3));
+        // From the seed's own bits, so the candidate's random streams are
+        // untouched (53 bits: a uniform draw in 0..1).
+        self.line.motifs.repick((seed.rotate_left(17) >> 11) as f64 / (1u64 << 53) as f64);
     }
 
     /// At a phrase start with a taste: offline, the search; live, the winner of
