@@ -80,6 +80,31 @@ fn the_model_hears_the_changes_and_the_beat_on_solos_it_never_saw() {
     assert!(t < s, "the true positions ({t:.3}) must explain the line better than shifted ones ({s:.3})");
 }
 
+/// How much the model hears the style, on the same held-out solos: the loss per
+/// token with each solo's own label, with `All` (the label left out) and with
+/// another of the four main styles' labels. Printed for the record: the label is
+/// learned weakly (MUSICALITY.md, "Style voices"), and this is its size.
+#[test]
+fn the_style_label_is_heard_on_solos_it_never_saw() {
+    let w = improv::masters_weights().unwrap();
+    let solos = held_out(&w);
+    let main = [JazzStyle::Traditional, JazzStyle::Swing, JazzStyle::Cool, JazzStyle::Bebop];
+    let (mut own, mut all, mut other) = (Vec::new(), Vec::new(), Vec::new());
+    for solo in &solos {
+        own.extend(heard_lines(&w, solo, heard_line));
+        all.extend(heard_lines(&w, solo, |line, _| heard_line(line, JazzStyle::All)));
+        // The next of the four main styles after its own (bebop for a solo of
+        // another label).
+        other.extend(heard_lines(&w, solo, |line, style| {
+            let next = main.iter().position(|&m| m == style).map_or(JazzStyle::Bebop, |k| main[(k + 1) % main.len()]);
+            heard_line(line, next)
+        }));
+    }
+    let (o, a, x) = (loss_per_token(&w, &own), loss_per_token(&w, &all), loss_per_token(&w, &other));
+    println!("held-out loss per token: own style {o:.4}, style left out (all) {a:.4}, another style {x:.4}");
+    assert!(o < x, "its own style ({o:.4}) must explain a solo better than another's ({x:.4})");
+}
+
 /// With no guidance at all, the model's own rhythm follows the changes: the same
 /// seed over two progressions plays different rhythms, and its chord-tone share
 /// is reported beside the masters' (49 % of WJD notes are tones of the seventh
