@@ -221,10 +221,10 @@ impl Improviser {
         self.heard_chord = s.heard_chord;
     }
 
-    /// Puts the line on candidate `seed`'s random draws. Whether the phrase
-    /// restates the waiting cell is drawn again too (at the motif rate), so the
-    /// candidates differ in that as in everything else and a taste can prefer a
-    /// free phrase to a restatement (the first candidate keeps the line's choice).
+    /// Puts the line on candidate `seed`'s random draws (never the first
+    /// candidate's, which keeps the line's). Which remembered cell a waiting
+    /// restatement plays is chosen again too, so the candidates do not all open
+    /// with the same cell and a taste still has phrases to choose among.
     fn reseed(&mut self, seed: u64) {
         self.sample_rng = StdRng::seed_from_u64(seed);
         self.chooser = RngChooser(StdRng::seed_from_u64(seed.wrapping_add(1)));
