@@ -860,9 +860,10 @@ impl Improviser {
             let mut t = token as usize;
             // A call's cell bends where it must: a token the rules forbid here is
             // replaced by the allowed one nearest to it, not dropped with the cell.
-            if t < n && !self.live.bias[t].is_finite() && self.line.motifs.restating_call() {
+            let misfit = t < n && !self.live.bias[t].is_finite();
+            if misfit && self.line.motifs.restating_call() {
                 t = self.nearest_allowed(t, Nearest::Type).unwrap_or(t);
-            } else if t < n && !self.live.bias[t].is_finite() && self.live.hears() && self.line.motifs.bend() {
+            } else if misfit && self.live.hears() && self.line.motifs.bend() {
                 // A masters' token pins its pitch to its type in a narrow window, so
                 // over a new chord one note of a cell often cannot keep its type
                 // though its rhythm and contour still fit: that one note bends, as a
