@@ -96,6 +96,9 @@ pub struct Measures {
     pub notes_per_bar: f64,
     /// Their standard deviation.
     pub notes_per_bar_sd: f64,
+    /// That standard deviation over the mean (0 with no notes): how much the
+    /// density varies, whatever the density; the sd alone grows with it.
+    pub notes_per_bar_spread: f64,
     /// Share of bars with at most two notes.
     pub sparse_bars: f64,
     /// Mean absolute interval between consecutive notes, semitones.
@@ -122,7 +125,7 @@ pub struct Measures {
 
 impl Measures {
     /// The measures that are averaged over many solos (shares, rates and means).
-    pub fn averaged_mut(&mut self) -> [&mut f64; 21] {
+    pub fn averaged_mut(&mut self) -> [&mut f64; 22] {
         [
             &mut self.chord,
             &mut self.scale,
@@ -137,6 +140,7 @@ impl Measures {
             &mut self.mean_phrase_beats,
             &mut self.notes_per_bar,
             &mut self.notes_per_bar_sd,
+            &mut self.notes_per_bar_spread,
             &mut self.sparse_bars,
             &mut self.mean_interval,
             &mut self.leaps,
@@ -225,6 +229,7 @@ pub fn measure<T: PartialEq>(
         let var = per_bar.iter().map(|&c| (c as f64 - mean).powi(2)).sum::<f64>() / bars as f64;
         m.notes_per_bar = mean;
         m.notes_per_bar_sd = var.sqrt();
+        m.notes_per_bar_spread = if mean > 0.0 { m.notes_per_bar_sd / mean } else { 0.0 };
         m.sparse_bars = share(per_bar.iter().filter(|&&c| c <= 2).count(), bars);
     }
     // Intervals, leaps, repeats.
@@ -301,8 +306,14 @@ pub fn rows(m: &Measures) -> Vec<(&'static str, String)> {
             format!("{} ({:.1}) / {:.1} beats", m.phrases, m.phrases_per_16_bars, m.mean_phrase_beats),
         ),
         (
-            "notes per bar: mean / sd / bars with ≤ 2",
-            format!("{:.1} / {:.2} / {}", m.notes_per_bar, m.notes_per_bar_sd, pct(m.sparse_bars)),
+            "notes per bar: mean / sd (÷ mean) / bars with ≤ 2",
+            format!(
+                "{:.1} / {:.2} ({:.2}) / {}",
+                m.notes_per_bar,
+                m.notes_per_bar_sd,
+                m.notes_per_bar_spread,
+                pct(m.sparse_bars)
+            ),
         ),
         (
             "mean interval / leaps > 7 / turn back after ≥ 5",
@@ -614,6 +625,7 @@ mod tests {
         assert!((m.leaps - 1.0 / 7.0).abs() < 1e-9);
         assert!((m.notes_per_bar - 4.0).abs() < 1e-9);
         assert!((m.notes_per_bar_sd - 1.0).abs() < 1e-9);
+        assert!((m.notes_per_bar_spread - 0.25).abs() < 1e-9);
         // D (62) over Dm7 is a chord tone; the 7/12 note D over Dm7 too; B over G7; low B (59) over G7.
         assert!((m.chord - 1.0).abs() < 1e-9, "{}", m.chord);
     }

@@ -51,6 +51,15 @@ pub struct Row {
     pub identical_streams: Option<f64>,
 }
 
+/// How much a line's notes per bar must vary over a solo, as a share of their
+/// mean: the first target, an sd of 2.5 notes, at the masters' mean density over
+/// the study's 16 bars (6.2 notes a bar over the WJD's 1,698 16-bar stretches of
+/// 4/4 solos; 2.5 / 6.2 = 0.40). An sd alone grows with the density (r = 0.69
+/// over those stretches): 62 % of the masters' stretches at 4–5 notes a bar have
+/// an sd under 2.5, so a fixed sd asked a sparse line to vary more than the
+/// masters do. Their stretches' sd ÷ mean: mean 0.48, lower quartile 0.375.
+pub const DENSITY_SPREAD: f64 = 0.40;
+
 /// The targets of the musical-guidance issue, at the default guidance.
 pub fn targets() -> Vec<Target> {
     vec![
@@ -97,11 +106,11 @@ pub fn targets() -> Vec<Target> {
             percent: true,
         },
         Target {
-            name: "sd of notes per bar",
-            wanted: "≥ 2.5",
-            value: |r| r.mean.notes_per_bar_sd,
-            met: |v| v >= 2.5,
-            percent: false,
+            name: "spread of notes per bar (sd ÷ mean)",
+            wanted: "≥ 40 %",
+            value: |r| r.mean.notes_per_bar_spread,
+            met: |v| v >= DENSITY_SPREAD,
+            percent: true,
         },
         Target {
             name: "4-note cells that recur",
@@ -306,12 +315,13 @@ pub fn report(corpus: &Row, plain: &Row, guided: &Row, seeds: usize) -> String {
         plain.solos, guided.solos
     ));
     out.push_str(&target_rows(corpus, plain, guided));
-    let other: [Extra; 9] = [
+    let other: [Extra; 10] = [
         ("chord tones", |m| m.chord, true),
         ("scale tones", |m| m.scale, true),
         ("approach tones", |m| m.approach, true),
         ("other tones", |m| m.other, true),
         ("notes per bar", |m| m.notes_per_bar, false),
+        ("sd of notes per bar", |m| m.notes_per_bar_sd, false),
         ("mean interval (semitones)", |m| m.mean_interval, false),
         ("turn back after a leap ≥ 5", |m| m.leap_turn_back, true),
         ("changes landed on a chord tone", |m| m.landing_chord_tone, true),

@@ -66,6 +66,7 @@ fn a_hand_written_file_measures_as_counted() {
     assert_eq!(m["phrases"], 3);
     close("notes_per_bar", 4.0);
     close("notes_per_bar_sd", 1.0);
+    close("notes_per_bar_spread", 0.25);
     close("leaps", 1.0 / 7.0);
     assert_eq!(m["max_repeats"], 2);
     assert_eq!(m["landings"], 1);

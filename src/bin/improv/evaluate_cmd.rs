@@ -66,7 +66,9 @@ Measures (by pitch class, so independent of key and spelling; onsets as played):
                                      eighth, or off both grids (e.g. 7/12 of a beat)
   phrases                            runs of notes split at rests of at least one beat; per 16 bars and
                                      their mean length from first onset to last note-off
-  notes per bar                      mean, standard deviation, share of bars with at most two notes
+  notes per bar                      mean, standard deviation (and it over the mean: how much the
+                                     density varies, whatever the density), share of bars with at
+                                     most two notes
   intervals                          mean absolute interval; share of leaps over 7 semitones; share of
                                      leaps of 5 or more followed by a move the other way
   longest run of one pitch           repeated notes in a row
