@@ -214,7 +214,11 @@ fn solo(
         precision,
         bars: BARS,
         tempo: 130.0,
-        style: Playing { sampling: Sampling { temperature, top_k: 16 }, guidance, ..Playing::default() },
+        style: Playing {
+            sampling: Sampling { temperature, ..Playing::for_weights(weights).sampling },
+            guidance,
+            ..Playing::default()
+        },
         seed,
     };
     let mut drawn = Vec::new();
@@ -377,7 +381,7 @@ pub fn report_masters(wjd: &Row, plain: &Row, guided: &Row, seeds: usize) -> Str
     ));
     out.push_str(&target_rows(wjd, plain, guided));
     out.push_str(&format!(
-        "\n{seeds} seeds × {} progressions × temperatures {:?}, {BARS} bars each, top-k 16, style all; \
+        "\n{seeds} seeds × {} progressions × temperatures {:?}, {BARS} bars each, all values (top-k 0), style all; \
          the WJD column measures each readable solo over its own bars (H1 and the report card are in the next section).\n",
         PROGRESSIONS.len(),
         TEMPERATURES

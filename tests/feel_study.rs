@@ -95,7 +95,7 @@ fn solo_feel(weights: &Weights, table: &FeelTable, style: JazzStyle, tempo: f64,
     let options = GenerateOptions {
         bars: BARS,
         tempo,
-        style: Playing { style, ..Playing::default() },
+        style: Playing { style, ..Playing::for_weights(weights) },
         seed,
         precision: Precision::LIVE,
     };

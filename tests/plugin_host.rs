@@ -791,7 +791,7 @@ fn plugin_plays_what_the_cli_generates() {
             },
         );
         let options =
-            GenerateOptions { bars: bars as usize, tempo, style: Playing::default(), seed, precision: Precision::LIVE };
+            GenerateOptions { bars: bars as usize, tempo, style: Playing::for_weights(&weights), seed, precision: Precision::LIVE };
         let solo = generate(&weights, &reference_changes(), &options);
         let cli: Vec<(f64, u8)> = solo
             .notes

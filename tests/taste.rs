@@ -64,7 +64,7 @@ fn solo(weights: &improv::model::Weights, seed: u64, progression: usize, taste: 
     let options = GenerateOptions {
         bars: improv::musicality::BARS,
         tempo: 130.0,
-        style: Playing::default(),
+        style: Playing::for_weights(weights),
         seed,
         precision: Precision::F16,
     };

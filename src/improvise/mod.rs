@@ -105,10 +105,37 @@ pub struct Playing {
     pub style: JazzStyle,
 }
 
+/// The seed model's top-k: 16 of its 90 values.
+pub const SEED_TOP_K: usize = 16;
+
+/// A model's default top-k: [`SEED_TOP_K`] for the seed model; all values (0) for a
+/// model that hears. The masters' 324 values spread the masters' rhythms thin: 16
+/// of them keep mostly the eighths, so the guided line has 43.5 % eighth gaps
+/// (the WJD: 30.6 %) and gaps overlap 0.78; from all of them, 0.83 (120 guided
+/// solos, `scripts/masters-study.sh`).
+pub fn default_top_k(hears: bool) -> usize {
+    if hears { 0 } else { SEED_TOP_K }
+}
+
+impl Playing {
+    /// The defaults for a model (see [`default_top_k`]); [`Playing::default`] is the
+    /// seed model's.
+    pub fn for_model(hears: bool) -> Self {
+        let mut playing = Self::default();
+        playing.sampling.top_k = default_top_k(hears);
+        playing
+    }
+
+    /// The defaults for these weights.
+    pub fn for_weights(weights: &Weights) -> Self {
+        Self::for_model(weights.params.n_heard() > 0)
+    }
+}
+
 impl Default for Playing {
     fn default() -> Self {
         Self {
-            sampling: Sampling { temperature: 0.9, top_k: 16 },
+            sampling: Sampling { temperature: 0.9, top_k: SEED_TOP_K },
             low: crate::grammar::DEFAULT_REGISTER.0,
             high: crate::grammar::DEFAULT_REGISTER.1,
             guidance: Guidance::DEFAULT,
@@ -398,6 +425,15 @@ enum Nearest {
     /// Its length, then its interval window (a cell keeps its rhythm and contour).
     Rhythm,
 }
+
+/// The share of the Harmony setting's pull a model that hears is given: it hears
+/// the chord and lands on the changes by itself, so the full pull drives its
+/// guided line onto the 3rd or 7th at 73 % of changes (the masters: 22.5 %), onto
+/// the downbeat more often than they do (groove 0.855 against their 0.815) and
+/// away from their intervals. At 0.375 (Harmony 0.8 pulls as 0.3 would) it lands
+/// on the 3rd/7th at 55.6 % (the target is ≥ 50 %), groove 0.842, intervals
+/// overlap 0.91 (120 guided solos, `scripts/masters-study.sh`).
+pub const HEARING_PULL: f32 = 0.375;
 
 /// What guidance weighs every token of one step against, in twelfths of a beat.
 #[derive(Debug, Clone, Copy)]
@@ -695,7 +731,12 @@ impl Improviser {
             Some(Phase::Playing { end }) if pos >= end => {
                 self.line.motifs.end_phrase();
                 self.line.motifs.abort();
-                let mut until = pos + phrase::breath_length(g.space, &mut self.guide_rng);
+                let breath = if self.live.hears() {
+                    phrase::masters_breath_length(g.space, &mut self.guide_rng)
+                } else {
+                    phrase::breath_length(g.space, &mut self.guide_rng)
+                };
+                let mut until = pos + breath;
                 // The next phrase may restate a cell: it starts where the cell did in its beat.
                 if self.guide_rng.random::<f32>() < g.motif {
                     let pick = self.guide_rng.random::<f64>();
@@ -740,11 +781,17 @@ impl Improviser {
             last_interval: self.line.last_interval,
             landing,
             approaching: None,
-            harmony: g.harmony,
+            harmony: self.harmony_pull(g),
             motif_interval: None,
             shape_move: (self.stop.is_some() && self.line.shape_open && self.line.shape_done < self.line.shape_len)
                 .then(|| self.line.shape[self.line.shape_done]),
         }
+    }
+
+    /// How hard guidance pulls onto the changes: the Harmony setting, scaled by
+    /// [`HEARING_PULL`] for a model that hears the chord itself.
+    fn harmony_pull(&self, g: &Guidance) -> f32 {
+        if self.live.hears() { g.harmony * HEARING_PULL } else { g.harmony }
     }
 
     /// The keys the decoder would choose among for token `i` here (what
@@ -797,7 +844,7 @@ impl Improviser {
         };
         let wx = Weighing {
             time: g.time,
-            harmony: g.harmony,
+            harmony: self.harmony_pull(&g),
             pos_t,
             bar_end_t,
             phase,

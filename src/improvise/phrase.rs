@@ -1,5 +1,7 @@
 //! Phrasing: phrases of about two and four bars with breathing rests between them.
 //! The **Space** setting moves both: busy (long phrases, short breaths) to sparse.
+//! A model that hears breathes as the masters do: its breaths are drawn from the
+//! WJD's own, which are far shorter than the seed model's planned ones.
 
 use crate::score::Beats;
 use num_rational::Ratio;
@@ -48,6 +50,28 @@ pub fn breath_length(space: f32, rng: &mut impl Rng) -> Beats {
     half_beats(lerp(BREATH_BEATS, s) + lerp(BREATH_EXTRA, s) * rng.random::<f64>())
 }
 
+/// Deciles (0 %, 10 %, … 100 %) of the breaths in beats between the annotated
+/// phrases of the WJD's 4/4 solos (9,976 breaths; median 1.87, mean 2.36), the
+/// ends clipped to a sixteenth and to two bars. Recomputed from `data/wjd` by the
+/// test `the_masters_breaths_are_the_wjds` (tests/masters_model.rs).
+pub const MASTERS_BREATHS: [f64; 11] = [0.25, 0.72, 1.05, 1.3, 1.58, 1.87, 2.24, 2.71, 3.36, 4.55, 8.0];
+
+/// How much longer than the masters' the breaths of a model that hears are at the
+/// default Space: the WJD's breaths between phrases leave 11.6 % of a guided line's
+/// bars with two notes or fewer against the WJD's 14.0 %; 1.2 times them leaves
+/// 13.9 % (120 guided solos, `scripts/masters-study.sh`).
+const MASTERS_BREATH_SCALE: f64 = 1.2;
+
+/// How long the next breath of a model that hears lasts: a draw from the masters'
+/// breaths ([`MASTERS_BREATHS`], linear between deciles), times
+/// [`MASTERS_BREATH_SCALE`], halved at Space 0 and doubled at Space 1.
+pub fn masters_breath_length(space: f32, rng: &mut impl Rng) -> Beats {
+    let u = rng.random::<f64>() * 10.0;
+    let i = (u.floor() as usize).min(9);
+    let drawn = MASTERS_BREATHS[i] + (MASTERS_BREATHS[i + 1] - MASTERS_BREATHS[i]) * (u - i as f64);
+    half_beats(drawn * MASTERS_BREATH_SCALE * 4f64.powf(f64::from(space.clamp(0.0, 1.0)) - 0.5))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +89,23 @@ mod tests {
         let short = mean(&mut || breath_length(0.0, &mut rng));
         let long = mean(&mut || breath_length(1.0, &mut rng));
         assert!(short < 2.5 && long > 6.0, "{short} {long}");
+    }
+
+    #[test]
+    fn the_masters_breathe_shorter_and_space_still_moves_them() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let beats = |b: Beats| *b.numer() as f64 / *b.denom() as f64;
+        let draws = |space: f32, rng: &mut rand::rngs::StdRng| {
+            let mut d: Vec<f64> = (0..2000).map(|_| beats(masters_breath_length(space, rng))).collect();
+            d.sort_by(f64::total_cmp);
+            d
+        };
+        let (busy, default, sparse) = (draws(0.0, &mut rng), draws(0.5, &mut rng), draws(1.0, &mut rng));
+        // The median of the masters' breaths times the scale, on the half-beat grid.
+        assert!((default[1000] - 1.87 * MASTERS_BREATH_SCALE).abs() <= 0.5, "{}", default[1000]);
+        assert!(busy[1000] < default[1000] && default[1000] < sparse[1000]);
+        assert!(default.iter().all(|&b| (0.5..=8.0 * MASTERS_BREATH_SCALE + 0.5).contains(&b)));
+        let seed_model = (0..2000).map(|_| beats(breath_length(0.5, &mut rng))).sum::<f64>() / 2000.0;
+        assert!(default.iter().sum::<f64>() / 2000.0 < seed_model);
     }
 }

@@ -209,10 +209,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// How the improviser plays.
-    pub fn playing(&self) -> Playing {
+    /// How the improviser plays a model that hears (`hears`) or not: a top-k of 0
+    /// is Auto, the model's own ([`crate::improvise::default_top_k`]).
+    pub fn playing(&self, hears: bool) -> Playing {
+        let top_k = match self.sampling.top_k {
+            AUTO_TOP_K => crate::improvise::default_top_k(hears),
+            k => k,
+        };
         Playing {
-            sampling: self.sampling,
+            sampling: Sampling { top_k, ..self.sampling },
             low: self.low.min(self.high),
             high: self.high.max(self.low),
             guidance: self.guidance,
@@ -221,10 +226,15 @@ impl Settings {
     }
 }
 
+/// The Top-k parameter's Auto: the model's own top-k (16 for the seed model, all
+/// values for the masters'); the seed model's all 90 values are the top of the
+/// parameter's range.
+pub const AUTO_TOP_K: usize = 0;
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            sampling: Sampling { temperature: 0.9, top_k: 16 },
+            sampling: Sampling { temperature: 0.9, top_k: AUTO_TOP_K },
             seed: 1,
             same_solo: false,
             low: crate::grammar::DEFAULT_REGISTER.0,
@@ -547,7 +557,7 @@ impl Engine {
             return;
         }
         self.search_credit -= budget as f64;
-        let style = settings.playing();
+        let style = settings.playing(self.improviser.model().hears());
         match settings.chord_source {
             ChordSource::Held => self.improviser.search_ahead(budget, &self.held_chord, &style),
             ChordSource::Progression => self.improviser.search_ahead(budget, &self.progression, &style),
@@ -864,7 +874,7 @@ impl Engine {
 
     /// Generates notes until the line reaches `until` (a beat boundary).
     fn fill(&mut self, until: f64, settings: &Settings) {
-        let style = settings.playing();
+        let style = settings.playing(self.improviser.model().hears());
         let until_beats = Ratio::from_integer(until.ceil() as i64);
         let queue = &mut self.queue;
         let human = &mut self.human_rng;

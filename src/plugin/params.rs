@@ -1,6 +1,6 @@
 //! The plugin's parameters: automatable, with ranges, units and defaults.
 
-use super::engine::{ChordSource, KeyMode, Listen, ListenMode, Settings, SplitBy};
+use super::engine::{AUTO_TOP_K, ChordSource, KeyMode, Listen, ListenMode, Settings, SplitBy};
 use crate::grammar::DEFAULT_REGISTER;
 use crate::improvise::Guidance;
 use crate::model::Sampling;
@@ -245,7 +245,8 @@ pub struct ImprovParams {
     /// 0 = always the most likely token; higher = bolder.
     #[id = "temperature"]
     pub temperature: FloatParam,
-    /// Draw among the K most likely tokens (0 = all).
+    /// Draw among the K most likely tokens (0 = Auto: the model's own, 16 for the
+    /// seed model, all for the masters').
     #[id = "top_k"]
     pub top_k: IntParam,
     /// Seed for "same solo every play".
@@ -410,7 +411,12 @@ impl ImprovParams {
                 FloatRange::Linear { min: 0.0, max: 2.0 },
             )
             .with_step_size(0.01),
-            top_k: IntParam::new("Top-k", d.sampling.top_k as i32, IntRange::Linear { min: 0, max: 90 }),
+            top_k: IntParam::new("Top-k", d.sampling.top_k as i32, IntRange::Linear { min: 0, max: 90 })
+                .with_value_to_string(Arc::new(|k| if k == AUTO_TOP_K as i32 { "Auto".into() } else { k.to_string() }))
+                .with_string_to_value(Arc::new(|s| match s.trim() {
+                    t if t.eq_ignore_ascii_case("auto") => Some(AUTO_TOP_K as i32),
+                    t => t.parse().ok(),
+                })),
             seed: IntParam::new("Seed", d.seed as i32, IntRange::Linear { min: 0, max: 9999 }),
             same_solo: BoolParam::new("Same solo every play", d.same_solo),
             low: IntParam::new("Lowest note", DEFAULT_REGISTER.0 as i32, IntRange::Linear { min: 21, max: 108 })

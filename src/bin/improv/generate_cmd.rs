@@ -50,9 +50,10 @@ pub struct Args {
     /// Sampling temperature: 0 = always the most likely token (the reference), higher = bolder.
     #[arg(long, default_value_t = 0.9)]
     temperature: f32,
-    /// Sample only among the K most likely tokens (0 = all).
-    #[arg(long, default_value_t = 16)]
-    top_k: usize,
+    /// Sample only among the K most likely tokens (0 = all; default: the model's own,
+    /// 16 for metheny, all for wjd).
+    #[arg(long)]
+    top_k: Option<usize>,
     /// Seed of sampling and decoding (default: a fresh one, printed so you can replay it).
     #[arg(long)]
     seed: Option<u64>,
@@ -307,8 +308,9 @@ pub fn run(args: &Args) -> Result<(), String> {
     check(args)?;
     let model = if args.reference { ModelChoice::Metheny } else { args.model };
     let (weights, source) = load_weights(args.weights.as_ref(), model)?;
-    if args.top_k > weights.vocabulary.len() {
-        return Err(format!("--top-k {} exceeds the {} values the model knows", args.top_k, weights.vocabulary.len()));
+    let top_k = args.top_k.unwrap_or_else(|| improv::improvise::default_top_k(weights.params.n_heard() > 0));
+    if top_k > weights.vocabulary.len() {
+        return Err(format!("--top-k {top_k} exceeds the {} values the model knows", weights.vocabulary.len()));
     }
     // Everything that can fail on input is checked before anything is written.
     let soundfont = args
@@ -371,7 +373,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             bars: args.bars.unwrap_or(changes.len()),
             tempo: args.tempo,
             style: Playing {
-                sampling: Sampling { temperature: args.temperature, top_k: args.top_k },
+                sampling: Sampling { temperature: args.temperature, top_k },
                 low: args.low,
                 high: args.high,
                 guidance: args.guidance(),
@@ -443,7 +445,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         // Each phrase's tokens, from the trace (beat and value of each drawn token).
         let drawn: Vec<(f64, String)> =
             trace.iter().filter_map(|t| Some((t["beat"].as_f64()?, t["token"].as_str()?.to_string()))).collect();
-        let fields = improv::taste::document::rating_fields(&solo, &source, settings_json(args, seed), &drawn);
+        let fields = improv::taste::document::rating_fields(&solo, &source, settings_json(args, seed, top_k), &drawn);
         if let (Some(doc), serde_json::Value::Object(fields)) = (doc.as_object_mut(), fields) {
             doc.extend(fields);
         }
@@ -479,7 +481,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         0 => source.clone(),
         _ => format!("{source}, style {}", args.style.name()),
     };
-    let mut text = report(&solo, args, &shown, &changes_label);
+    let mut text = report(&solo, args, top_k, &shown, &changes_label);
     text.push_str(&taste_report(args, taste.as_ref()));
     if let Some(what) = &conversation {
         text.push_str(&conversation_report(&solo, what, !args.no_listen));
@@ -569,14 +571,14 @@ fn token_json(d: &Drawn, vocabulary: &[String]) -> serde_json::Value {
 }
 
 /// The settings a solo was played with, as its tokens file records them for rating.
-fn settings_json(args: &Args, seed: u64) -> serde_json::Value {
+fn settings_json(args: &Args, seed: u64, top_k: usize) -> serde_json::Value {
     let g = args.guidance();
     serde_json::json!({
         "seed": seed,
         "bars": args.bars,
         "tempo": args.tempo,
         "temperature": args.temperature,
-        "top_k": args.top_k,
+        "top_k": top_k,
         "low": args.low,
         "high": args.high,
         "style": args.style.name(),
@@ -603,7 +605,7 @@ fn taste_report(args: &Args, taste: Option<&(improv::taste::Taste, usize)>) -> S
     }
 }
 
-fn report(solo: &Solo, args: &Args, source: &str, changes: &str) -> String {
+fn report(solo: &Solo, args: &Args, top_k: usize, source: &str, changes: &str) -> String {
     let mut out = String::new();
     let mut line = |s: String| {
         out.push_str(&s);
@@ -615,7 +617,7 @@ fn report(solo: &Solo, args: &Args, source: &str, changes: &str) -> String {
         let sampling = if args.temperature == 0.0 {
             "greedy".to_string()
         } else {
-            format!("temperature {}, top-k {}", args.temperature, args.top_k)
+            format!("temperature {}, top-k {top_k}", args.temperature)
         };
         let guidance = if args.plain { "no guidance" } else { "guided" };
         format!("{sampling}, {guidance}")

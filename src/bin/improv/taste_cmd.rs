@@ -204,7 +204,7 @@ pub fn audition(args: &AuditionArgs) -> Result<(), String> {
         let options = GenerateOptions {
             bars: args.bars as usize,
             tempo: improv::generate::REFERENCE_TEMPO,
-            style: Playing::default(),
+            style: Playing::for_weights(&weights),
             seed,
             precision: improv::model::Precision::LIVE,
         };
