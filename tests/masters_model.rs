@@ -178,3 +178,42 @@ fn the_longest_run_two_masters_share() {
     );
     assert!(lo >= 2);
 }
+
+/// The breaths a model that hears draws from ([`MASTERS_BREATHS`]) are the WJD's:
+/// the rests between its annotated phrases in the 4/4 solos of `data/wjd`, from a
+/// phrase's last note-off (as played) to the next phrase's first onset, in beats.
+///
+/// [`MASTERS_BREATHS`]: improv::improvise::phrase::MASTERS_BREATHS
+#[test]
+fn the_masters_breaths_are_the_wjds() {
+    use improv::improvise::phrase::MASTERS_BREATHS;
+    let beats = |b: improv::score::Beats| *b.numer() as f64 / *b.denom() as f64;
+    let mut breaths = Vec::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/wjd/melody");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let Ok(solo) = improv::wjd::Solo::read(&bytes, None, None) else { continue };
+        if solo.beats_per_bar != 4 || solo.metre_change.is_some() {
+            continue;
+        }
+        for pair in solo.notes.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if let (Some(p), Some(q)) = (a.phrase, b.phrase)
+                && p != q
+            {
+                let breath = beats(b.position) - beats(a.position) - a.length;
+                if breath > 0.0 {
+                    breaths.push(breath.clamp(MASTERS_BREATHS[0], MASTERS_BREATHS[10]));
+                }
+            }
+        }
+    }
+    breaths.sort_by(f64::total_cmp);
+    let decile = |i: usize| breaths[(i * (breaths.len() - 1)) / 10];
+    let found: Vec<f64> = (0..=10).map(decile).collect();
+    println!("{} breaths; deciles {found:.2?}", breaths.len());
+    assert!((9_000..11_000).contains(&breaths.len()), "{} breaths", breaths.len());
+    for (f, m) in found.iter().zip(MASTERS_BREATHS) {
+        assert!((f - m).abs() <= 0.05, "deciles {found:.2?} against {MASTERS_BREATHS:?}");
+    }
+}

@@ -790,8 +790,13 @@ fn plugin_plays_what_the_cli_generates() {
                 ..Scenario::held(48_000.0, fixed(512))
             },
         );
-        let options =
-            GenerateOptions { bars: bars as usize, tempo, style: Playing::for_weights(&weights), seed, precision: Precision::LIVE };
+        let options = GenerateOptions {
+            bars: bars as usize,
+            tempo,
+            style: Playing::for_weights(&weights),
+            seed,
+            precision: Precision::LIVE,
+        };
         let solo = generate(&weights, &reference_changes(), &options);
         let cli: Vec<(f64, u8)> = solo
             .notes
