@@ -25,6 +25,7 @@ pub mod render;
 pub mod report_card;
 pub mod score;
 pub mod style_nearness;
+pub mod style_voices;
 pub mod taste;
 pub mod theory;
 pub mod trade;

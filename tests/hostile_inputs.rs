@@ -137,9 +137,14 @@ fn weights_mutants_are_read_or_refused() {
     let changes = reference_changes();
     let options =
         GenerateOptions { bars: 4, tempo: 120.0, style: Playing::default(), seed: 1, precision: Precision::LIVE };
+    let bebop = GenerateOptions {
+        style: Playing { style: improv::hearing::JazzStyle::Bebop, ..Playing::default() },
+        ..options
+    };
     let (mut read, mut reached_decoder, mut worst) = (0usize, 0usize, Duration::ZERO);
     for case in 0..cases() {
-        // Both formats: the seed model's (version 2) and the masters' (version 4, it hears).
+        // Both formats: the seed model's (version 2) and the masters' (version 5: it
+        // hears, and has its styles' voices, which bebop plays).
         let original = if case % 2 == 0 { improv::DEFAULT_WEIGHTS } else { improv::MASTERS_WEIGHTS };
         let mut bytes = mutate(original, &mut rng);
         // Three in four get a valid checksum and length, so they reach the decoder.
@@ -153,7 +158,8 @@ fn weights_mutants_are_read_or_refused() {
         reached_decoder += usize::from(!matches!(loaded, Err(WeightsError::Checksum | WeightsError::BadMagic)));
         if let Ok(w) = loaded {
             read += 1;
-            timed("generate", &mut worst, || generate(&w, &changes, &options).notes.len());
+            let options = if case % 2 == 0 { &options } else { &bebop };
+            timed("generate", &mut worst, || generate(&w, &changes, options).notes.len());
         }
     }
     eprintln!(
@@ -297,6 +303,24 @@ fn a_damaged_masters_model_is_one_line() {
     std::fs::write(&huge, bytes).unwrap();
     let out = improv(&["generate", "--weights", huge.to_str().unwrap(), "-o", "/dev/null"]);
     assert_fails(&out, "shape");
+    // Styles' voices that are absurd behind a valid checksum: too loud, for a
+    // feature the model does not hear, twice, or of the wrong length.
+    let good = improv::masters_weights().unwrap();
+    let (feature, n) = (good.heard_logits[0].0, good.vocabulary.len());
+    for (voices, says) in [
+        (vec![(feature, vec![1e9; n])], "within ±"),
+        (vec![(feature, vec![f32::NAN; n])], "within ±"),
+        (vec![(9999, vec![0.0; n])], "does not hear"),
+        (vec![(feature, vec![0.0; n]), (feature, vec![0.0; n])], "twice"),
+        (vec![(feature, vec![0.0; 3])], "for 324 outputs"),
+    ] {
+        let mut w = good.clone();
+        w.heard_logits = voices;
+        let path = dir.path().join("voices.bin");
+        std::fs::write(&path, w.to_bytes()).unwrap();
+        let out = improv(&["generate", "--weights", path.to_str().unwrap(), "--style", "bebop", "-o", "/dev/null"]);
+        assert_fails(&out, says);
+    }
 }
 
 /// Models that decode but cannot play are refused with the rule they break.

@@ -217,3 +217,42 @@ fn the_masters_breaths_are_the_wjds() {
         assert!((f - m).abs() <= 0.05, "deciles {found:.2?} against {MASTERS_BREATHS:?}");
     }
 }
+
+/// The shipped styles' voices make the free line play each style: over the same
+/// changes (a few of the WJD's bebop solos'), bebop plays more notes a bar and more
+/// pitch-class churn than traditional, and cool more eighth gaps than swing.
+#[test]
+fn the_styles_voices_are_heard_in_the_free_line() {
+    use improv::style_voices::{StyleSample, played_signature, samples};
+    let w = improv::masters_weights().unwrap();
+    assert_eq!(w.heard_logits.len(), 7, "a voice for each of the WJD's styles but free (no 4/4 solo with chords)");
+    let wjd = samples(&[common::project("data/wjd")]);
+    let bebop = wjd.iter().find(|s| s.style == JazzStyle::Bebop).unwrap();
+    let changes: Vec<_> = bebop.changes.iter().take(6).cloned().collect();
+    let play = |style| played_signature(&w, &StyleSample { style, changes: changes.clone(), ..bebop.clone() });
+    let [traditional, swing, cool, bebop] =
+        [JazzStyle::Traditional, JazzStyle::Swing, JazzStyle::Cool, JazzStyle::Bebop].map(play);
+    println!("traditional {traditional:.2?}\nswing {swing:.2?}\ncool {cool:.2?}\nbebop {bebop:.2?}");
+    assert!(bebop[0] > traditional[0] + 0.5 && bebop[1] > traditional[1] + 0.1);
+    assert!(cool[3] > swing[3] + 0.03);
+}
+
+/// The voices' fit is the same on any number of threads (the styles are fitted
+/// in parallel, each on the portable f32 step).
+#[test]
+fn the_styles_voices_fit_the_same_on_one_thread_or_two() {
+    use improv::style_voices::{fit, samples};
+    let mut w = improv::masters_weights().unwrap();
+    w.heard_logits.clear();
+    let mut wjd = samples(&[common::project("data/wjd")]);
+    wjd.truncate(2);
+    wjd.iter_mut().for_each(|s| s.changes.truncate(2));
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| fit(&w, &wjd, 2, |_, _| {}))
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one.len(), 2);
+    assert!(one.iter().all(|(_, row)| row.iter().any(|&x| x != 0.0)), "two rounds move every voice");
+}

@@ -90,6 +90,12 @@ struct Args {
     /// vocabulary and shape: fine-tuning on your own files.
     #[arg(long, value_name = "MODEL")]
     from: Option<String>,
+    /// Fit the styles' voices after training a model that hears, over this many
+    /// rounds (the shipped model: 32): for each style labelled in the inputs,
+    /// offsets that make the model play that style's rests and rhythms (see
+    /// `improv::style_voices`). Without it, `--from` keeps its model's voices.
+    #[arg(long, value_name = "ROUNDS")]
+    style_voices: Option<usize>,
 }
 
 fn check(args: &Args) -> Result<(), String> {
@@ -102,6 +108,9 @@ fn check(args: &Args) -> Result<(), String> {
     }
     if !(1..=4096).contains(&args.batch) {
         return bad("--batch must be between 1 and 4096");
+    }
+    if args.style_voices.is_some_and(|r| !(1..=1000).contains(&r)) {
+        return bad("--style-voices must be between 1 and 1000 rounds");
     }
     if !(1..=512).contains(&args.hidden) {
         return bad("--hidden must be between 1 and 512");
@@ -291,6 +300,11 @@ fn train_on(args: &Args, inputs: &[PathBuf], out: &Path) -> Result<(), String> {
         sources,
         validation: trained.validation.clone(),
         hearing: if hears { improv::hearing::LAYOUT } else { 0 },
+        heard_logits: from.as_ref().map(|w| w.heard_logits.clone()).unwrap_or_default(),
+    };
+    let weights = match args.style_voices {
+        Some(rounds) => fit_style_voices(weights, inputs, rounds)?,
+        None => weights,
     };
     weights.validate().map_err(|e| format!("training produced unusable weights: {e}"))?;
     if let Some(png) = &args.loss_png {
@@ -465,6 +479,45 @@ fn masters_set(args: &Args, taken: &[&FileReport], from: Option<&Weights>) -> Re
     }
     let corpus = lines.iter().map(|l| l.iter().flat_map(|x| x.tokens.iter().map(|&i| i as u16)).collect()).collect();
     Ok(Set { vocabulary, corpus, windows, val_windows })
+}
+
+/// The weights with their styles' voices fitted over the inputs' labelled solos.
+fn fit_style_voices(mut weights: Weights, inputs: &[PathBuf], rounds: usize) -> Result<Weights, String> {
+    use improv::style_voices::{fit, samples};
+    if weights.params.n_heard() == 0 {
+        return Err("--style-voices needs a model that hears the style (--hears, or --from wjd)".into());
+    }
+    let samples = samples(inputs);
+    if samples.is_empty() {
+        return Err(
+            "--style-voices: no 4/4 solo of the inputs is labelled with a style (the WJD's meta.csv gives them)".into(),
+        );
+    }
+    let bar = indicatif::ProgressBar::new(rounds as u64).with_message("fitting the styles' voices");
+    weights.heard_logits = fit(&weights, &samples, rounds, |_, _| bar.inc(1));
+    bar.finish_and_clear();
+    println!(
+        "styles' voices fitted over {rounds} rounds (the free line over the style's own changes; in brackets its solos):"
+    );
+    let played: Vec<_> = samples.iter().map(|s| improv::style_voices::played_signature(&weights, s)).collect();
+    for (s, got) in samples.iter().zip(&played) {
+        println!(
+            "{:<12} {:>3} solos: notes per bar {:.1} (the solos {:.1}), H1 {:.2} ({:.2}), sixteenth / eighth / triplet gaps {:.0} / {:.0} / {:.0} % ({:.0} / {:.0} / {:.0} %)",
+            s.style.name(),
+            s.solos,
+            got[0],
+            s.target[0],
+            got[1],
+            s.target[1],
+            100.0 * got[2],
+            100.0 * got[3],
+            100.0 * got[4],
+            100.0 * s.target[2],
+            100.0 * s.target[3],
+            100.0 * s.target[4]
+        );
+    }
+    Ok(weights)
 }
 
 /// The weights `--from` names: `wjd` or `metheny` (embedded), else a file.

@@ -178,7 +178,17 @@ impl LiveModel {
 
     /// Prepares weights for improvising with a given step precision (allocates).
     pub fn with_precision(weights: &Weights, source: String, precision: Precision) -> Self {
-        let model = Model::with_precision(&weights.params, precision);
+        Self::with_model(weights, source, Model::with_precision(&weights.params, precision))
+    }
+
+    /// Prepares weights with the f32 step on the portable kernel: the same draws on
+    /// every machine (what a fit that must rebuild byte for byte plays with).
+    pub fn portable(weights: &Weights, source: String) -> Self {
+        Self::with_model(weights, source, Model::with_isa(&weights.params, crate::model::Isa::Portable))
+    }
+
+    fn with_model(weights: &Weights, source: String, model: Model) -> Self {
+        let model = model.with_heard_logits(&weights.heard_logits);
         let state = model.zero_state();
         let tokens: Vec<Token> =
             weights.vocabulary.values().iter().map(|v| Token::parse(v).expect("validated vocabulary")).collect();

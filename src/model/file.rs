@@ -12,13 +12,16 @@ use std::path::Path;
 
 /// First bytes of every weights file.
 pub const MAGIC: [u8; 8] = *b"IMPRVWTS";
-/// Newest format: 4 adds the layout of what a model that hears is given (written
+/// Newest format: 5 adds the logit offsets of heard features (a style's voice,
+/// written only when a model has them); 4 added the layout of what a model that hears is given (written
 /// only for such a model); 3 added the list of training files and the validation
 /// curve; 2 added the training token sequences. Every older version still loads; newer
 /// ones are refused. The writer picks the oldest version that holds everything,
 /// so a model trained on one file without validation is still version 2 (and the
 /// committed reference weights stay byte for byte).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
+/// The format of a model that hears, without heard logit offsets.
+const FORMAT_V4: u32 = 4;
 /// The format with training files and validation, for a model that hears nothing.
 const FORMAT_V3: u32 = 3;
 /// The first format, still read.
@@ -96,6 +99,17 @@ struct BodyV4 {
     hearing: u32,
 }
 
+/// The version-5 body: version 4's, then the heard features' logit offsets.
+#[derive(Serialize, Deserialize)]
+struct BodyV5 {
+    v4: BodyV4,
+    heard_logits: Vec<(u16, Vec<f32>)>,
+}
+
+/// Largest logit offset a file may hold: a style moves a token's odds by at most
+/// e^8 (the fit clamps well inside it), so a hostile file cannot swamp the model.
+pub const MAX_HEARD_LOGIT: f32 = 8.0;
+
 /// One file a model was trained on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
@@ -138,6 +152,10 @@ pub struct Weights {
     /// The layout of its heard features ([`crate::hearing::LAYOUT`]), or 0 for a
     /// model that hears only its tokens (the seed model).
     pub hearing: u32,
+    /// Heard features whose logit offsets reach the output directly, one offset
+    /// per vocabulary value (see [`super::Model::with_heard_logits`]): the styles
+    /// of the masters' model. Empty for every model trained before version 5.
+    pub heard_logits: Vec<(u16, Vec<f32>)>,
 }
 
 /// Why a weights file was refused.
@@ -233,6 +251,26 @@ impl Weights {
         if self.params.slices().iter().any(|s| s.iter().any(|x| !x.is_finite())) {
             return Err(WeightsError::Unplayable("a weight is not a finite number".into()));
         }
+        let mut seen = vec![false; heard];
+        for (f, row) in &self.heard_logits {
+            let f = *f as usize;
+            if f >= heard || std::mem::replace(&mut seen[f], true) {
+                return Err(WeightsError::Shape(format!(
+                    "logit offsets for heard feature {f}, which the model does not hear or has twice"
+                )));
+            }
+            if row.len() != n {
+                return Err(WeightsError::Shape(format!(
+                    "{} logit offsets of heard feature {f} for {n} outputs",
+                    row.len()
+                )));
+            }
+            if row.iter().any(|x| !x.is_finite() || x.abs() > MAX_HEARD_LOGIT) {
+                return Err(WeightsError::Unplayable(format!(
+                    "a logit offset of heard feature {f} is not a number within ±{MAX_HEARD_LOGIT}"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -261,9 +299,14 @@ impl Weights {
         };
         let v2 = BodyV2 { v1, corpus: self.corpus.clone() };
         let single = self.sources == SourceFile::single(&self.training, &self.corpus);
-        let (version, body) = if self.hearing != 0 || self.params.n_heard() > 0 {
+        let (version, body) = if !self.heard_logits.is_empty() {
             let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
-            (FORMAT_VERSION, bincode::serde::encode_to_vec(BodyV4 { v3, hearing: self.hearing }, bincode_config()))
+            let v4 = BodyV4 { v3, hearing: self.hearing };
+            let v5 = BodyV5 { v4, heard_logits: self.heard_logits.clone() };
+            (FORMAT_VERSION, bincode::serde::encode_to_vec(v5, bincode_config()))
+        } else if self.hearing != 0 || self.params.n_heard() > 0 {
+            let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
+            (FORMAT_V4, bincode::serde::encode_to_vec(BodyV4 { v3, hearing: self.hearing }, bincode_config()))
         } else if single && self.validation.is_empty() {
             (FORMAT_V2, bincode::serde::encode_to_vec(&v2, bincode_config()))
         } else {
@@ -312,26 +355,32 @@ impl Weights {
             return Err(WeightsError::Checksum);
         }
         let decode_error = |e: bincode::error::DecodeError| WeightsError::Decode(plain_decode_error(&e));
-        let (b, corpus, sources, validation, hearing) = match found {
+        let (b, corpus, sources, validation, hearing, heard_logits) = match found {
             FORMAT_V1 => {
                 let (b, _): (Body, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b, Vec::new(), None, Vec::new(), 0)
+                (b, Vec::new(), None, Vec::new(), 0, Vec::new())
             }
             FORMAT_V2 => {
                 let (b, _): (BodyV2, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b.v1, b.corpus, None, Vec::new(), 0)
+                (b.v1, b.corpus, None, Vec::new(), 0, Vec::new())
             }
             FORMAT_V3 => {
                 let (b, _): (BodyV3, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b.v2.v1, b.v2.corpus, Some(b.sources), b.validation, 0)
+                (b.v2.v1, b.v2.corpus, Some(b.sources), b.validation, 0, Vec::new())
             }
-            _ => {
+            FORMAT_V4 => {
                 let (b, _): (BodyV4, usize) =
                     bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
-                (b.v3.v2.v1, b.v3.v2.corpus, Some(b.v3.sources), b.v3.validation, b.hearing)
+                (b.v3.v2.v1, b.v3.v2.corpus, Some(b.v3.sources), b.v3.validation, b.hearing, Vec::new())
+            }
+            _ => {
+                let (b, _): (BodyV5, usize) =
+                    bincode::serde::decode_from_slice(body, bincode_config()).map_err(decode_error)?;
+                let v3 = b.v4.v3;
+                (v3.v2.v1, v3.v2.corpus, Some(v3.sources), v3.validation, b.v4.hearing, b.heard_logits)
             }
         };
         let heard = match hearing {
@@ -376,7 +425,7 @@ impl Weights {
                 corpus.len()
             )));
         }
-        let w = Self { params, vocabulary, training: b.training, corpus, sources, validation, hearing };
+        let w = Self { params, vocabulary, training: b.training, corpus, sources, validation, hearing, heard_logits };
         w.check_playable()?;
         Ok(w)
     }
@@ -420,7 +469,16 @@ mod tests {
         };
         let corpus = vec![vec![0, 2, 1, 0]];
         let sources = SourceFile::single(&training, &corpus);
-        Weights { params, vocabulary, training, corpus, sources, validation: Vec::new(), hearing: 0 }
+        Weights {
+            params,
+            vocabulary,
+            training,
+            corpus,
+            sources,
+            validation: Vec::new(),
+            hearing: 0,
+            heard_logits: Vec::new(),
+        }
     }
 
     #[test]

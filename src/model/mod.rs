@@ -11,7 +11,7 @@ pub mod stream;
 pub mod trainer;
 
 pub use adam::Adam;
-pub use file::{SourceFile, TrainingInfo, Weights, WeightsError};
+pub use file::{MAX_HEARD_LOGIT, SourceFile, TrainingInfo, Weights, WeightsError};
 pub use graph::{ZeroTargets, loss_and_grad, loss_and_grad_heard, loss_and_grad_of_part};
 pub use params::Params;
 pub use stream::{Isa, Model, Precision, Sampling, State};

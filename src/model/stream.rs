@@ -117,6 +117,11 @@ pub struct Model {
     panels: Panels,
     /// Dense bias padded to `out_width`.
     dense_bias: Vec<f32>,
+    /// Logit offsets of heard features that reach the output directly (see
+    /// [`Model::with_heard_logits`]): `n` values per feature in `heard_logit_of`.
+    heard_logits: Vec<f32>,
+    /// Each heard feature's row in `heard_logits`, if it has one.
+    heard_logit_of: Vec<Option<u32>>,
 }
 
 /// The recurrent and dense kernels as column panels, in one precision.
@@ -333,6 +338,14 @@ fn step_body<const FUSED: bool, W>(
     let logits = &mut s.logits[..m.out_width];
     logits.copy_from_slice(&m.dense_bias);
     matvec(&s.a, dense, logits);
+    for &f in heard {
+        if let Some(Some(r)) = m.heard_logit_of.get(f as usize) {
+            let r = *r as usize * n;
+            for (l, b) in logits[..n].iter_mut().zip(&m.heard_logits[r..r + n]) {
+                *l += b;
+            }
+        }
+    }
     softmax::<FUSED>(&logits[..n], 1.0, &mut s.probs[..n]);
 }
 
@@ -519,7 +532,44 @@ impl Model {
                 Panels::F16 { recurrent: half(recurrent), dense: half(dense) }
             }
         };
-        Self { n, h, isa, gates_width, out_width, kernel_bias, heard, heard_rows, panels, dense_bias }
+        Self {
+            n,
+            h,
+            isa,
+            gates_width,
+            out_width,
+            kernel_bias,
+            heard,
+            heard_rows,
+            panels,
+            dense_bias,
+            heard_logits: Vec::new(),
+            heard_logit_of: vec![None; heard],
+        }
+    }
+
+    /// The same model with heard features that also reach the output directly:
+    /// whenever feature `f` is heard, `offsets` (one per output) are added to the
+    /// logits. How a style is played by the masters' model (see
+    /// [`crate::style_voices`]). Features out of range and rows of the wrong
+    /// length are ignored (the weights file checks them).
+    pub fn with_heard_logits(mut self, rows: &[(u16, Vec<f32>)]) -> Self {
+        for (f, row) in rows {
+            let f = *f as usize;
+            if f < self.heard && row.len() == self.n {
+                let at = match self.heard_logit_of[f] {
+                    Some(r) => r as usize,
+                    None => {
+                        self.heard_logits.resize(self.heard_logits.len() + self.n, 0.0);
+                        let r = self.heard_logits.len() / self.n - 1;
+                        self.heard_logit_of[f] = Some(r as u32);
+                        r
+                    }
+                };
+                self.heard_logits[at * self.n..(at + 1) * self.n].copy_from_slice(row);
+            }
+        }
+        self
     }
 
     /// How the weights are stored.
