@@ -61,7 +61,7 @@ pub const MASTERS_BREATHS: [f64; 11] = [0.25, 0.72, 1.05, 1.3, 1.58, 1.87, 2.24,
 /// default Space: the WJD's breaths between phrases leave 11.6 % of a guided line's
 /// bars with two notes or fewer against the WJD's 14.0 %; 1.2 times them leaves
 /// 13.9 % (120 guided solos, `scripts/masters-study.sh`).
-const MASTERS_BREATH_SCALE: f64 = 1.2;
+pub const MASTERS_BREATH_SCALE: f64 = 1.2;
 
 /// How long the next breath of a model that hears lasts: a draw from the masters'
 /// breaths ([`MASTERS_BREATHS`], linear between deciles), times
