@@ -656,6 +656,9 @@ impl Improviser {
     pub fn fill(&mut self, until: Beats, changes: &impl ChangeSource, style: &Playing, sink: &mut impl FnMut(Drawn)) {
         while let Some(drawn) = self.next_draw(until, changes, style) {
             sink(drawn);
+            if self.waits_for_search(until) {
+                break;
+            }
         }
     }
 

@@ -13,7 +13,9 @@
 //! breath before the phrase, from a copy of the line drawn ahead to the phrase
 //! start, so no block does more than its share; at the phrase start the line
 //! takes the winner if it stands where the search assumed it would (else that
-//! phrase is drawn as without taste). Both find the same winner.
+//! phrase is drawn as without taste). Both find the same winner when the breath
+//! was long enough for every candidate; after a shorter one the line takes the
+//! best of those scored (at least two).
 
 use super::phrase::Phase;
 use super::{ChangeSource, Improviser, Line, Outcome, Playing, RngChooser, tick_of};
@@ -31,6 +33,12 @@ pub const MAX_CANDIDATE_TOKENS: usize = 192;
 /// Beats a candidate is drawn for at most: the longest phrase Space allows
 /// (5 bars × 1.4) and a breath.
 pub const MAX_CANDIDATE_BEATS: i64 = 40;
+
+/// Candidates the live search must have scored when its phrase starts for the
+/// line to take the best of them: the masters' breaths are often shorter than a
+/// whole search (a tenth of them under 0.9 beats), and the best of a few
+/// candidates is still played to taste, where none would not be.
+const MIN_SCORED: usize = 2;
 
 /// How much a candidate whose busyness differs most from the last phrase's gains
 /// over the others (on the blend's 0–1 scale): the line keeps contrasting dense
@@ -174,6 +182,18 @@ impl Improviser {
         self.search.ahead = Ahead::Idle;
     }
 
+    /// Live, in a breath that lasts past `until` (the end of what the line must
+    /// draw now) while the search ahead has not finished: the rest of the breath
+    /// is left undrawn for now, so the search runs during it. One rest token
+    /// often covers the masters' short breaths whole; drawn at once, it would
+    /// leave the search no breath to start in.
+    pub(super) fn waits_for_search(&self, until: Beats) -> bool {
+        self.search.live
+            && self.taste.is_some()
+            && !matches!(self.search.ahead, Ahead::Done { .. })
+            && matches!(self.line.phase, Some(Phase::Breathing { until: end }) if end >= until)
+    }
+
     /// True where a phrase is about to start and a taste asks for a search.
     pub(super) fn taste_due(&self, pos: Beats) -> bool {
         self.taste.is_some()
@@ -240,17 +260,25 @@ impl Improviser {
         if !self.search.live {
             return self.choose_phrase(pos, changes, style);
         }
-        if let Ahead::Done { at, winner, busy } = std::mem::take(&mut self.search.ahead)
-            && at == pos
-            && self.stands_at_search_start()
-        {
-            self.search.taken += 1;
-            self.search.last_busy = Some(busy);
-            if winner > 0 {
-                self.reseed(candidate_seed(self.seed, tick_of(at), winner));
+        // The winner of every candidate, or (the breath was shorter than the whole
+        // search) of those scored by now, if at least [`MIN_SCORED`] were.
+        let found = match std::mem::take(&mut self.search.ahead) {
+            Ahead::Done { at, winner, busy } => Some((at, winner, busy)),
+            Ahead::Drawing { at, c, .. } if c >= MIN_SCORED => self.taste.map(|taste| {
+                let winner = self.winner(c, &taste);
+                (at, winner, self.search.busy[winner])
+            }),
+            _ => None,
+        };
+        match found {
+            Some((at, winner, busy)) if at == pos && self.stands_at_search_start() => {
+                self.search.taken += 1;
+                self.search.last_busy = Some(busy);
+                if winner > 0 {
+                    self.reseed(candidate_seed(self.seed, tick_of(at), winner));
+                }
             }
-        } else {
-            self.search.missed += 1;
+            _ => self.search.missed += 1,
         }
     }
 
@@ -313,7 +341,7 @@ impl Improviser {
             return;
         }
         match (self.search.ahead, self.line.phase) {
-            (Ahead::Idle, Some(Phase::Breathing { until })) if self.decoder.position() < until => {
+            (Ahead::Idle, Some(Phase::Breathing { until })) if self.decoder.position() <= until => {
                 self.search.work = Some(self.save(AHEAD_WORK));
                 self.search.ahead = Ahead::Prelude;
             }

@@ -513,11 +513,17 @@ mod tests {
     }
 
     #[test]
-    fn a_model_that_hears_is_version_4_and_its_layout_is_checked() {
+    fn a_model_that_hears_is_version_4_or_5_and_its_layout_is_checked() {
         let w = hearing_sample();
         let bytes = w.to_bytes();
-        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(bytes[8..12], FORMAT_V4.to_le_bytes());
         assert_eq!(Weights::from_bytes(&bytes).unwrap(), w);
+        // With styles' voices it is version 5, and they come back as written.
+        let n = w.vocabulary.len();
+        let voiced = Weights { heard_logits: vec![(crate::hearing::STYLE + 3, vec![0.5; n])], ..w.clone() };
+        let bytes = voiced.to_bytes();
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(Weights::from_bytes(&bytes).unwrap(), voiced);
         // Another layout, or a hearing model whose rows do not match it, is refused.
         let other = Weights { hearing: 99, ..w.clone() };
         let e = Weights::from_bytes(&other.to_bytes()).unwrap_err().to_string();
