@@ -48,19 +48,11 @@ pub struct StyleSample {
     pub changes: Vec<Vec<Vec<ChordEvent>>>,
 }
 
-/// The changes of a corpus's bars, each chord's offset from its bar's start.
+/// The changes of a corpus's bars that have a chord.
 fn changes_of(corpus: &Corpus) -> Vec<Vec<ChordEvent>> {
-    corpus
-        .measures
-        .iter()
-        .map(|m| {
-            m.chords
-                .iter()
-                .map(|c| ChordEvent { offset: (c.offset - m.start).max(Ratio::from_integer(0)), ..c.clone() })
-                .collect()
-        })
-        .filter(|bar: &Vec<ChordEvent>| !bar.is_empty())
-        .collect()
+    let mut changes = crate::improvise::changes::changes_of_measures(&corpus.measures);
+    changes.retain(|bar| !bar.is_empty());
+    changes
 }
 
 /// Every named style of the 4/4 labelled solos in `dirs` (WJD tables), with its

@@ -24,8 +24,12 @@ pub const REFERENCE_MIDI: &[u8] = include_bytes!("../../data/original_metheny.mi
 pub fn reference_changes() -> Changes {
     let corpus = crate::corpus::Corpus::from_bytes(REFERENCE_MIDI, &crate::corpus::CorpusOptions::default())
         .expect("the embedded reference file");
-    corpus
-        .measures
+    changes_of_measures(&corpus.measures)
+}
+
+/// The changes of a corpus's bars: each bar's chords at their offsets in the bar.
+pub fn changes_of_measures(measures: &[crate::score::Measure]) -> Changes {
+    measures
         .iter()
         .map(|m| {
             m.chords
