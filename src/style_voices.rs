@@ -94,27 +94,27 @@ pub fn samples(dirs: &[std::path::PathBuf]) -> Vec<StyleSample> {
         .collect()
 }
 
-/// The token groups a style's offsets move: rests and notes a beat or longer
-/// (what thins a bar), notes a sixteenth, an eighth and a triplet eighth long (the
-/// masters' grammar's `R,…` and `X,0.250,…` values), and chord tones (`C,…`) of
-/// any length. A note's offset is the sum of
-/// its length's and its type's.
+/// The token groups a style's offsets move: notes a sixteenth, an eighth and a
+/// triplet eighth long (the masters' grammar's `X,0.250,…` values), rests and
+/// every other note (what thins a bar), and chord tones (`C,…`) of any length. A
+/// note's offset is the sum of its length's and its type's. The length groups
+/// cover every value: a length left out would gain whenever the others lose (a
+/// swing voice that lowered the three short lengths and the rests played triplet
+/// quarter-and-eighth pairs, which Auto feel cannot swing).
 fn groups_of(value: &str) -> [Option<usize>; 2] {
     let mut parts = value.split(',');
     let (Some(kind), Some(length)) = (parts.next(), parts.next()) else { return [None, None] };
-    let long = length.parse::<f64>().is_ok_and(|l| l >= 1.0);
     let by_length = match (kind, length) {
-        ("R", _) => Some(0),
-        _ if long => Some(0),
-        (_, "0.250") => Some(1),
-        (_, "0.500") => Some(2),
-        (_, "0.333") => Some(3),
-        _ => None,
+        ("R", _) => 0,
+        (_, "0.250") => 1,
+        (_, "0.500") => 2,
+        (_, "0.333") => 3,
+        _ => 0,
     };
-    [by_length, (kind == "C").then_some(4)]
+    [Some(by_length), (kind == "C").then_some(4)]
 }
 
-/// Offsets of a style: rests, the three short lengths, chord tones.
+/// Offsets of a style: rests and the other lengths, the three short lengths, chord tones.
 type Voice = [f32; 5];
 
 /// A style's offsets for each vocabulary value from its group offsets.
@@ -174,7 +174,7 @@ pub fn fit(
                 w.heard_logits = vec![(feature(sample), offsets(&groups, g))];
                 let got = played_signature(&w, sample);
                 let ln = |want: f64, got: f64| (want.max(1e-3) / got.max(1e-3)).ln().clamp(-1.0, 1.0) as f32;
-                // Fewer notes a bar than wanted: fewer rests and long notes. A gap share short: more of that length.
+                // Fewer notes a bar than wanted: fewer rests and longer notes. A gap share short: more of that length.
                 g[0] = (g[0] - STEP * ln(sample.target[0], got[0])).clamp(-LIMIT, LIMIT);
                 for k in 1..4 {
                     g[k] = (g[k] + STEP * ln(sample.target[k + 1], got[k + 1])).clamp(-LIMIT, LIMIT);
@@ -200,8 +200,9 @@ mod tests {
         assert_eq!(groups_of("S,0.500,<m2,M3>"), [Some(2), None]);
         assert_eq!(groups_of("A,0.333,<m2,M3>"), [Some(3), None]);
         assert_eq!(groups_of("C,1.000,<m2,M3>"), [Some(0), Some(4)]);
-        assert_eq!(groups_of("C,0.750,<m2,M3>"), [None, Some(4)]);
-        assert_eq!(groups_of("X,0.667,<m2,M3>"), [None, None]);
+        assert_eq!(groups_of("C,0.750,<m2,M3>"), [Some(0), Some(4)]);
+        assert_eq!(groups_of("X,0.667,<m2,M3>"), [Some(0), None]);
+        assert_eq!(groups_of("garbage"), [None, None]);
         let groups = [[Some(0), None], [None, None], [Some(3), Some(4)]];
         assert_eq!(offsets(&groups, &[1.0, 2.0, 3.0, 4.0, -0.5]), vec![1.0, 0.0, 3.5]);
     }
