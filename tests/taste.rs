@@ -410,8 +410,10 @@ fn audition_asks_at_a_prompt_and_saves_the_answers() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("(answer g, b, s or q)") && text.contains("rated 4 phrases"), "{text}");
     let saved = ratings::load(&config.join("improv").join(ratings::FILE_NAME)).unwrap();
-    let verdicts: Vec<bool> = saved.iter().map(|r| r.verdict == ratings::Verdict::Good).collect();
-    assert_eq!(verdicts, [true, false, false, true]);
+    // Two good and two bad (each take's good ones are saved first, so their order
+    // depends on how many phrases a take has).
+    let good = saved.iter().filter(|r| r.verdict == ratings::Verdict::Good).count();
+    assert_eq!((good, saved.len() - good), (2, 2));
     assert!(saved.iter().all(|r| r.from.starts_with("improv audition") && !r.notes.is_empty()));
     for name in ["take1.mid", "take2.tokens.json", "take3.mid"] {
         assert!(takes.join(name).exists(), "{name}");
