@@ -299,14 +299,15 @@ impl Weights {
         };
         let v2 = BodyV2 { v1, corpus: self.corpus.clone() };
         let single = self.sources == SourceFile::single(&self.training, &self.corpus);
-        let (version, body) = if !self.heard_logits.is_empty() {
+        let (version, body) = if self.hearing != 0 || self.params.n_heard() > 0 || !self.heard_logits.is_empty() {
             let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
             let v4 = BodyV4 { v3, hearing: self.hearing };
-            let v5 = BodyV5 { v4, heard_logits: self.heard_logits.clone() };
-            (FORMAT_VERSION, bincode::serde::encode_to_vec(v5, bincode_config()))
-        } else if self.hearing != 0 || self.params.n_heard() > 0 {
-            let v3 = BodyV3 { v2, sources: self.sources.clone(), validation: self.validation.clone() };
-            (FORMAT_V4, bincode::serde::encode_to_vec(BodyV4 { v3, hearing: self.hearing }, bincode_config()))
+            if self.heard_logits.is_empty() {
+                (FORMAT_V4, bincode::serde::encode_to_vec(v4, bincode_config()))
+            } else {
+                let v5 = BodyV5 { v4, heard_logits: self.heard_logits.clone() };
+                (FORMAT_VERSION, bincode::serde::encode_to_vec(v5, bincode_config()))
+            }
         } else if single && self.validation.is_empty() {
             (FORMAT_V2, bincode::serde::encode_to_vec(&v2, bincode_config()))
         } else {

@@ -308,7 +308,7 @@ pub fn run(args: &Args) -> Result<(), String> {
     check(args)?;
     let model = if args.reference { ModelChoice::Metheny } else { args.model };
     let (weights, source) = load_weights(args.weights.as_ref(), model)?;
-    let top_k = args.top_k.unwrap_or_else(|| improv::improvise::default_top_k(weights.params.n_heard() > 0));
+    let top_k = args.top_k.unwrap_or(Playing::for_weights(&weights).sampling.top_k);
     if top_k > weights.vocabulary.len() {
         return Err(format!("--top-k {top_k} exceeds the {} values the model knows", weights.vocabulary.len()));
     }
