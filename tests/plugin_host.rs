@@ -1222,8 +1222,9 @@ mod voice {
 
 /// Taste in the plugin: ratings from the Rate parameter and from the editor's thumb
 /// reach the ratings file (a Rate point replayed on the next loop pass is not taken
-/// again), and with them and Taste at 1 the line plays to taste, allocation-free
-/// (the alloc-check bundle). In a child process, its config folder a temporary one.
+/// again), also when the host destroys the plugin while the writer still works;
+/// and with them and Taste at 1 the line plays to taste, allocation-free (the
+/// alloc-check bundle). In a child process, its config folder a temporary one.
 mod taste {
     use super::*;
 
@@ -1236,11 +1237,15 @@ mod taste {
             .env("IMPROV_TASTE_CHILD", &path)
             .env("XDG_CONFIG_HOME", dir.path())
             .env("IMPROV_TEST_THUMB_UP_AT_BEAT", "12")
+            // The first rating's refit outlasts the run: the host destroys the plugin
+            // while that task runs and the thumb's rating still waits.
+            .env("IMPROV_TEST_SLOW_REFIT_MS", "2500")
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "the child failed: {stdout}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "no thread of the host panicked: {stderr}");
         eprintln!("{}", stdout.lines().filter(|l| l.starts_with("taste:")).collect::<Vec<_>>().join("\n"));
     }
 
@@ -1263,8 +1268,8 @@ mod taste {
         let r =
             run(&path, Scenario { seam: Some((16.0, 0.0)), automation: rate, ..Scenario::held(48_000.0, fixed(512)) });
         check(&r, true);
-        // The writer runs on the plugin's background thread.
-        for _ in 0..100 {
+        // The writer runs on the plugin's background thread (slowed down, above).
+        for _ in 0..200 {
             if ratings(&file).len() >= 2 {
                 break;
             }

@@ -43,6 +43,11 @@ pub const ALLOCATE_ON_PURPOSE: &str = "IMPROV_TEST_ALLOCATE_IN_PROCESS";
 /// host tests' way to press it with no window open (`Shared::rate`, as the button).
 #[cfg(feature = "alloc-check")]
 pub const THUMB_UP_AT: &str = "IMPROV_TEST_THUMB_UP_AT_BEAT";
+/// In an alloc-check build, this environment variable (milliseconds) makes the
+/// background writer wait that long between saving ratings and refitting: the host
+/// tests' way to destroy the plugin while a task still runs.
+#[cfg(feature = "alloc-check")]
+pub const SLOW_REFIT: &str = "IMPROV_TEST_SLOW_REFIT_MS";
 /// Heard calls' feels buffered for the editor (it shows the last).
 const HEARD_RING: usize = 4;
 /// Rated phrases (and refitted preferences) waiting to cross threads.
@@ -151,6 +156,26 @@ impl Shared {
     /// model from the whole file and hands it to the audio thread (background
     /// thread). `model`: the name ratings are saved with.
     fn save_ratings(&self, model: &str, picked: Option<crate::taste::ratings::Rating>) {
+        let Some(message) = self.write_ratings(model, picked) else {
+            // An earlier task took these ratings already.
+            return;
+        };
+        #[cfg(feature = "alloc-check")]
+        if let Some(ms) = std::env::var(SLOW_REFIT).ok().and_then(|ms| ms.parse().ok()) {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        let (preference, problem) = load_preference(self);
+        if let Ok(mut ring) = self.preferences.lock() {
+            let _ = ring.push(preference);
+        }
+        if let Ok(mut s) = self.status.lock() {
+            s.message = problem.unwrap_or(message);
+        }
+    }
+
+    /// Appends `picked` and the rated phrases waiting from the audio thread to the
+    /// ratings file: what to tell the player, or `None` if nothing was waiting.
+    fn write_ratings(&self, model: &str, picked: Option<crate::taste::ratings::Rating>) -> Option<String> {
         let mut batch: Vec<crate::taste::ratings::Rating> = picked.into_iter().collect();
         if let Ok(mut ring) = self.rated.lock() {
             while let Ok(r) = ring.pop() {
@@ -160,12 +185,11 @@ impl Shared {
             }
         }
         if batch.is_empty() {
-            // An earlier task took these ratings already.
-            return;
+            return None;
         }
         let saved = crate::taste::ratings::default_path()
             .and_then(|p| crate::taste::ratings::append(&p, &batch).map_err(|e| e.to_string()));
-        let message = match &saved {
+        Some(match saved {
             Ok(n) => {
                 let verdicts: Vec<&str> = batch
                     .iter()
@@ -174,14 +198,7 @@ impl Shared {
                 format!("rated {} ({n} ratings)", verdicts.join(", "))
             }
             Err(e) => format!("rating not saved: {e}"),
-        };
-        let (preference, problem) = load_preference(self);
-        if let Ok(mut ring) = self.preferences.lock() {
-            let _ = ring.push(preference);
-        }
-        if let Ok(mut s) = self.status.lock() {
-            s.message = problem.unwrap_or(message);
-        }
+        })
     }
 
     /// Asks the audio thread to release every note.
@@ -441,6 +458,15 @@ impl<V: Variant> Default for ImprovPlugin<V> {
             editor_state: editor::default_state(),
             variant: std::marker::PhantomData,
         }
+    }
+}
+
+/// A rating made just before the plugin goes (the project closed, the track
+/// deleted) is written now: the background task that would have written it may
+/// never run once the plugin is gone.
+impl<V: Variant> Drop for ImprovPlugin<V> {
+    fn drop(&mut self) {
+        let _ = self.shared.write_ratings(&model_name(&self.params), None);
     }
 }
 

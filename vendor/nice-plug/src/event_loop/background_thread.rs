@@ -94,16 +94,23 @@ impl<T: Send + 'static, E: MainThreadExecutor<T> + 'static> WorkerThread<T, E> {
 
 impl<T, E> Drop for WorkerThread<T, E> {
     fn drop(&mut self) {
+        let join_handle = self
+            .join_handle
+            .take()
+            // Only possible if the WorkerThread got dropped twice, somehow?
+            .expect("Missing Worker thread JoinHandle");
+        // A task running on the worker thread may hold the last reference to the plugin
+        // when the host destroys it; the plugin, and this handle, are then dropped on the
+        // worker thread itself, which cannot join itself. Dropping `tasks_sender`
+        // disconnects the channel: the thread runs out of messages and returns.
+        if join_handle.thread().id() == thread::current().id() {
+            return;
+        }
         // The thread is shut down and joined when the handle is dropped
         self.tasks_sender
             .send(Message::Shutdown)
             .expect("Failed while sending worker thread shutdown request");
-        self.join_handle
-            .take()
-            // Only possible if the WorkerThread got dropped twice, somehow?
-            .expect("Missing Worker thread JoinHandle")
-            .join()
-            .expect("Worker thread panicked");
+        join_handle.join().expect("Worker thread panicked");
     }
 }
 
