@@ -439,12 +439,15 @@ pub struct Engine {
     block_tokens: usize,
 }
 
-/// Tokens the taste search draws a second at most (6 a 512-sample block at
-/// 48 kHz): with the line's own, a block stays inside its share of the CPU.
-pub const SEARCH_TOKENS_PER_SECOND: f64 = 6.0 * 48_000.0 / 512.0;
+/// Tokens the taste search draws a second at most ([`SEARCH_TOKENS_PER_BLOCK`] a
+/// 512-sample block at 48 kHz): with the line's own, a block stays inside its
+/// share of the CPU.
+pub const SEARCH_TOKENS_PER_SECOND: f64 = SEARCH_TOKENS_PER_BLOCK as f64 * 48_000.0 / 512.0;
 /// Tokens a block's search and line draw together at most (the line may draw
-/// more; then the search waits).
-pub const SEARCH_TOKENS_PER_BLOCK: usize = 6;
+/// more; then the search waits). A guided token of the masters' model costs about
+/// 14 µs: 5 keep the dearest block near 70 µs (6 measured 85 µs, 100–120 µs in
+/// criterion's runs against the 107 µs target; `benches/plugin.rs`).
+pub const SEARCH_TOKENS_PER_BLOCK: usize = 5;
 
 /// The learned feel of the WJD's solos (`weights/feel.json`, embedded).
 fn learned_feel() -> crate::feel::FeelTable {
