@@ -499,10 +499,10 @@ fn fit_style_voices(mut weights: Weights, inputs: &[PathBuf], rounds: usize) -> 
     println!(
         "styles' voices fitted over {rounds} rounds (the free line over the style's own changes; in brackets its solos):"
     );
-    let played: Vec<_> = samples.iter().map(|s| improv::style_voices::played(&weights, s)).collect();
-    for (s, (got, tones)) in samples.iter().zip(&played) {
+    let played: Vec<_> = samples.iter().map(|s| improv::style_voices::played_signature(&weights, s)).collect();
+    for (s, got) in samples.iter().zip(&played) {
         println!(
-            "{:<12} {:>3} solos: notes per bar {:.1} (the solos {:.1}), H1 {:.2} ({:.2}), sixteenth / eighth / triplet gaps {:.0} / {:.0} / {:.0} % ({:.0} / {:.0} / {:.0} %), chord / approach tones {:.0} / {:.0} % ({:.0} / {:.0} %)",
+            "{:<12} {:>3} solos: notes per bar {:.1} (the solos {:.1}), H1 {:.2} ({:.2}), sixteenth / eighth / triplet gaps {:.0} / {:.0} / {:.0} % ({:.0} / {:.0} / {:.0} %)",
             s.style.name(),
             s.solos,
             got[0],
@@ -514,11 +514,7 @@ fn fit_style_voices(mut weights: Weights, inputs: &[PathBuf], rounds: usize) -> 
             100.0 * got[4],
             100.0 * s.target[2],
             100.0 * s.target[3],
-            100.0 * s.target[4],
-            100.0 * tones[0],
-            100.0 * tones[1],
-            100.0 * s.tones[0],
-            100.0 * s.tones[1]
+            100.0 * s.target[4]
         );
     }
     Ok(weights)
